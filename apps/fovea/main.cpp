@@ -1,0 +1,109 @@
+// The fovea command. It parses flags and calls the library; the training job itself lives in
+// fovea::train, the model in fovea::models, the data in fovea::data.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "fovea/fovea.hpp"
+#include "fovea/models/cnn_net.hpp"
+#include "fovea/train/trainer.hpp"
+
+namespace {
+
+struct TrainFlags {
+  int64_t epochs = 10;
+  int64_t batch_size = 128;
+  int64_t test_batch_size = 128;
+  double lr = 1e-3;
+  double momentum = 0.95;
+  std::string optimizer = "sgd";
+  uint64_t seed = 0;
+  int threads = 0;  // 0: OpenMP's default (one per core)
+  std::string dataset = "mnist";
+  std::string data_dir;  // default depends on the dataset
+  bool download = true;
+};
+
+void add_train_flags(CLI::App& cmd, TrainFlags& f) {
+  cmd.add_option("--epochs", f.epochs, "passes over the training set")->check(CLI::Range(int64_t{1}, int64_t{100000}))->capture_default_str();
+  cmd.add_option("--batch-size", f.batch_size, "training batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20))->capture_default_str();
+  cmd.add_option("--test-batch-size", f.test_batch_size, "evaluation batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20))->capture_default_str();
+  cmd.add_option("--lr", f.lr, "learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd.add_option("--momentum", f.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd.add_option("--optimizer", f.optimizer, "sgd or adam")->check(CLI::IsMember({"sgd", "adam"}))->capture_default_str();
+  cmd.add_option("--seed", f.seed, "seed for initialisation, shuffling and dropout")->capture_default_str();
+  cmd.add_option("--threads", f.threads, "CPU threads (default: one per core)")->check(CLI::Range(1, 1024));
+  cmd.add_option("--dataset", f.dataset, "mnist or fashion-mnist")->check(CLI::IsMember({"mnist", "fashion-mnist"}))->capture_default_str();
+  cmd.add_option("--data", f.data_dir, "folder with the IDX files (default: ./data for MNIST, "
+                                       "/usr/share/datasets/fashion-mnist for Fashion-MNIST)");
+  cmd.add_flag("!--no-download", f.download, "never download; fail if the files are missing");
+}
+
+int run_train(const TrainFlags& f) {
+  using namespace fovea;
+  if (f.threads > 0) set_num_threads(f.threads);
+  manual_seed(f.seed);
+
+  // The seed's transform: ToTensor, then Normalize([0.5], [0.5]) to [-1, 1].
+  auto transform = data::transforms::Compose({data::transforms::ToTensor(), data::transforms::Normalize({0.5f}, {0.5f})});
+  std::shared_ptr<data::Dataset> train_set, test_set;
+  if (f.dataset == "mnist") {
+    std::string root = f.data_dir.empty() ? "./data" : f.data_dir;
+    train_set = std::make_shared<data::MNIST>(root, true, transform, f.download);
+    test_set = std::make_shared<data::MNIST>(root, false, transform, false);
+  } else {
+    std::string root = f.data_dir.empty() ? "/usr/share/datasets/fashion-mnist" : f.data_dir;
+    train_set = std::make_shared<data::FashionMNIST>(root, true, transform);
+    test_set = std::make_shared<data::FashionMNIST>(root, false, transform);
+  }
+  data::DataLoader train_loader(train_set, {.batch_size = f.batch_size, .shuffle = true, .seed = f.seed});
+  data::DataLoader test_loader(test_set, {.batch_size = f.test_batch_size});
+
+  models::CNNNet model;
+  std::cout << model << std::endl;
+  std::unique_ptr<optim::Optimizer> optimizer;
+  if (f.optimizer == "sgd")
+    optimizer = std::make_unique<optim::SGD>(model.parameters(), optim::SGDOptions{.lr = f.lr, .momentum = f.momentum});
+  else
+    optimizer = std::make_unique<optim::Adam>(model.parameters(), optim::AdamOptions{.lr = f.lr});
+
+  std::cout << "start training..." << std::endl;
+  train::fit(model, *optimizer, train_loader, test_loader, f.epochs, [](const train::EpochReport& r) {
+    std::printf("epoch:%lld,Train Loss:%.4f,Train Acc:%.4f,Test Loss:%.4f,Test Acc:%.4f\n",
+                static_cast<long long>(r.epoch), r.train.loss, r.train.accuracy, r.test.loss, r.test.accuracy);
+    std::printf("time is:%.4fs\n", r.elapsed_seconds);
+    std::fflush(stdout);
+  });
+  std::cout << "end training." << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"fovea: train convolutional networks in C++"};
+  app.require_subcommand(1);
+  TrainFlags flags;
+  CLI::App* train = app.add_subcommand("train", "train the seed's CNN and evaluate it on the test split after each epoch");
+  add_train_flags(*train, flags);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One line a user can act on; CLI11's own exit() would add a second.
+    std::cerr << "fovea: error: " << e.what() << " (see 'fovea train --help')" << std::endl;
+    return e.get_exit_code() != 0 ? e.get_exit_code() : 2;
+  }
+  try {
+    if (*train) return run_train(flags);
+  } catch (const std::exception& e) {
+    std::cerr << "fovea: error: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,64 @@
+#pragma once
+// DataLoader: batches of a Dataset, as torch.utils.data.DataLoader.
+//
+// Each pass (each `for (auto& batch : loader)`) draws a fresh order when shuffle is on, from the
+// loader's own generator seeded once at construction, so a run is reproducible from its seed.
+// Batches are assembled on a background thread, `prefetch` batches ahead of the consumer.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "fovea/data/dataset.hpp"
+#include "fovea/random.hpp"
+
+namespace fovea::data {
+
+struct Batch {
+  Tensor images;                // batch x C x H x W
+  std::vector<int64_t> targets;  // batch
+  int64_t size() const { return static_cast<int64_t>(targets.size()); }
+};
+
+struct DataLoaderOptions {
+  int64_t batch_size = 1;
+  bool shuffle = false;
+  bool drop_last = false;
+  uint64_t seed = 0;     // for the shuffle order
+  int64_t prefetch = 2;  // batches assembled ahead; 0 assembles on the caller's thread
+};
+
+class DataLoader {
+ public:
+  DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options);
+  ~DataLoader();
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
+
+  // Number of batches per pass (len(loader) in PyTorch).
+  int64_t size() const;
+  const DataLoaderOptions& options() const { return options_; }
+  const Dataset& dataset() const { return *dataset_; }
+
+  class Pass;
+  class Iterator {
+   public:
+    Iterator(Pass* pass, bool end) : pass_(pass), end_(end) {}
+    Batch& operator*();
+    Iterator& operator++();
+    bool operator!=(const Iterator& other) const;
+
+   private:
+    Pass* pass_;
+    bool end_;
+  };
+  Iterator begin();
+  Iterator end();
+
+ private:
+  std::shared_ptr<const Dataset> dataset_;
+  DataLoaderOptions options_;
+  Generator generator_;
+  std::unique_ptr<Pass> pass_;
+};
+
+}  // namespace fovea::data

@@ -1,0 +1,24 @@
+#pragma once
+// The IDX format of the MNIST files (http://yann.lecun.com/exdb/mnist/): a big-endian header
+// (two zero bytes, a type code, the number of dimensions, then each dimension as uint32) followed
+// by the data. fovea reads the unsigned-byte type (0x08), raw or gzip-compressed.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fovea::data {
+
+struct IdxArray {
+  std::vector<int64_t> dims;
+  std::vector<uint8_t> data;  // row-major, product(dims) bytes
+};
+
+// Throws IOError naming the file, the byte offset and what was expected on a missing file, a wrong
+// magic number, a truncated file or trailing bytes.
+IdxArray read_idx(const std::string& path);
+// Parses IDX from bytes already in memory (decompressed); `name` is used in error messages.
+IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& name);
+// The whole file, gunzipped when it starts with the gzip magic bytes.
+std::vector<uint8_t> read_maybe_gzip(const std::string& path);
+
+}  // namespace fovea::data

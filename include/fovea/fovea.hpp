@@ -1,0 +1,16 @@
+#pragma once
+// Everything a training program needs, in one include.
+#include "fovea/autograd.hpp"
+#include "fovea/data/dataloader.hpp"
+#include "fovea/data/dataset.hpp"
+#include "fovea/data/download.hpp"
+#include "fovea/data/mnist.hpp"
+#include "fovea/data/transforms.hpp"
+#include "fovea/error.hpp"
+#include "fovea/nn/layers.hpp"
+#include "fovea/nn/module.hpp"
+#include "fovea/ops.hpp"
+#include "fovea/optim/optimizer.hpp"
+#include "fovea/random.hpp"
+#include "fovea/tensor.hpp"
+#include "fovea/threads.hpp"

@@ -1,0 +1,22 @@
+#pragma once
+// The seed's CNN (CNN_net in the blog post), for the fovea command, the benchmarks and the tests.
+// examples/mnist_cnn.cpp spells the same model out in full, as a user would write it.
+//
+//   conv1: Conv2d(1, 16, 3, padding 1) -> ReLU -> MaxPool2d(2)     1x28x28 -> 16x14x14
+//   conv2: Conv2d(16, 32, 3, padding 1) -> ReLU -> MaxPool2d(2)    -> 32x7x7
+//   dense: Linear(1568, 128) -> ReLU -> Dropout(0.5) -> Linear(128, 10)
+#include <memory>
+
+#include "fovea/nn/layers.hpp"
+
+namespace fovea::models {
+
+class CNNNet : public nn::Module {
+ public:
+  CNNNet();
+  Tensor forward(const Tensor& x) override;
+
+  std::shared_ptr<nn::Sequential> conv1, conv2, dense;
+};
+
+}  // namespace fovea::models

@@ -1,0 +1,90 @@
+#pragma once
+// nn::Module: the base of every layer and model, as torch.nn.Module.
+//
+// A module owns named parameters and named child modules. Registering them (register_parameter,
+// register_module) is what makes parameters(), named_parameters(), train()/eval() and the printed
+// summary see them; names join with dots ("dense.0.weight"), exactly as PyTorch's state_dict keys.
+#include <memory>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "fovea/tensor.hpp"
+
+namespace fovea::nn {
+
+class Module {
+ public:
+  explicit Module(std::string type_name) : type_name_(std::move(type_name)) {}
+  virtual ~Module() = default;
+  Module(const Module&) = default;
+  Module& operator=(const Module&) = default;
+
+  virtual Tensor forward(const Tensor& input) = 0;
+  Tensor operator()(const Tensor& input) { return forward(input); }
+
+  // All parameters of this module and its descendants, in registration order.
+  std::vector<Tensor> parameters() const;
+  std::vector<std::pair<std::string, Tensor>> named_parameters() const;
+  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const {
+    return children_;
+  }
+
+  // Sets training mode on this module and all descendants (Dropout reads it).
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  // Drops every parameter's gradient (set_to_none, PyTorch 2's default).
+  void zero_grad();
+
+  // The class name shown in the summary ("Conv2d", "CNN_net").
+  const std::string& type_name() const { return type_name_; }
+  // Dotted path of this module within the model it was registered into ("dense.0"); empty at the top.
+  const std::string& path() const { return path_; }
+  // What PyTorch prints between the parentheses: "in_features=1568, out_features=128, bias=True".
+  virtual std::string extra_repr() const { return ""; }
+  // The whole summary, as print(model) in PyTorch.
+  std::string repr() const;
+
+ protected:
+  Tensor& register_parameter(const std::string& name, Tensor value);
+  template <typename M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
+    add_child(name, module);
+    return module;
+  }
+  // "Linear(in_features=..)" plus the path, to start an error message about this layer.
+  std::string describe() const;
+
+ private:
+  void add_child(const std::string& name, std::shared_ptr<Module> child);
+  void set_path(const std::string& path);
+  void repr_into(std::string& out, int indent) const;
+
+  std::string type_name_;
+  std::string path_;
+  bool training_ = true;
+  std::vector<std::pair<std::string, Tensor>> parameters_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+};
+
+using ModulePtr = std::shared_ptr<Module>;
+
+std::ostream& operator<<(std::ostream& os, const Module& module);
+
+// A module from either a value (copied into a new shared_ptr) or a shared_ptr (kept).
+template <typename M>
+ModulePtr to_module_ptr(M&& m) {
+  using D = std::decay_t<M>;
+  if constexpr (std::is_convertible_v<D, ModulePtr>) {
+    return ModulePtr(std::forward<M>(m));
+  } else {
+    static_assert(std::is_base_of_v<Module, D>, "Sequential takes modules");
+    return std::make_shared<D>(std::forward<M>(m));
+  }
+}
+
+}  // namespace fovea::nn

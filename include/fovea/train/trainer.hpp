@@ -1,0 +1,47 @@
+#pragma once
+// The classification loop of the seed, done right: train on the training split, then evaluate on
+// the test split in eval mode, without gradients and without optimizer steps.
+#include <cstdint>
+#include <functional>
+
+#include "fovea/data/dataloader.hpp"
+#include "fovea/nn/module.hpp"
+#include "fovea/optim/optimizer.hpp"
+
+namespace fovea::train {
+
+// Averages over samples (not over batches, which would over-weight a short last batch).
+struct Metrics {
+  double loss = 0.0;
+  double accuracy = 0.0;
+  int64_t samples = 0;
+};
+
+// Accumulates per-batch results into sample-weighted means.
+class MetricsAccumulator {
+ public:
+  // `mean_loss` is the batch's mean cross-entropy; `logits` is batch x classes.
+  void add(double mean_loss, const Tensor& logits, const std::vector<int64_t>& targets);
+  Metrics result() const;
+
+ private:
+  double loss_sum_ = 0.0;
+  int64_t correct_ = 0, samples_ = 0;
+};
+
+// One pass over `loader` in training mode: forward, cross-entropy, zero_grad, backward, step.
+Metrics train_epoch(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& loader);
+// One pass in eval mode under NoGradGuard.
+Metrics evaluate(nn::Module& model, data::DataLoader& loader);
+
+struct EpochReport {
+  int64_t epoch;
+  Metrics train, test;
+  double elapsed_seconds;  // since fit started
+};
+
+// `epochs` rounds of train_epoch + evaluate, calling `on_epoch` after each.
+void fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
+         data::DataLoader& test_loader, int64_t epochs, const std::function<void(const EpochReport&)>& on_epoch);
+
+}  // namespace fovea::train

@@ -1,0 +1,163 @@
+// The standard layers: each a thin module over an op in src/ops, with PyTorch's initialisation
+// and printed form.
+#include "fovea/nn/layers.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "fovea/error.hpp"
+#include "fovea/ops.hpp"
+
+namespace fovea::nn {
+
+namespace {
+
+std::string pair_str(const Pair& p) { return "(" + std::to_string(p.h) + ", " + std::to_string(p.w) + ")"; }
+std::string py_bool(bool b) { return b ? "True" : "False"; }
+
+std::string float_str(float v) {
+  std::ostringstream os;
+  os << v;
+  std::string s = os.str();
+  return s.find_first_of(".e") == std::string::npos ? s + ".0" : s;
+}
+
+// PyTorch's default for Conv and Linear: kaiming_uniform_(a=sqrt(5)) on the weight, which works
+// out to U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for the bias.
+Tensor uniform_init(const Shape& shape, int64_t fan_in) {
+  float bound = fan_in > 0 ? 1.0f / std::sqrt(static_cast<float>(fan_in)) : 0.0f;
+  return rand(shape, -bound, bound);
+}
+
+void check_positive(const char* layer, const char* what, int64_t v) {
+  if (v <= 0)
+    throw ValueError(std::string(layer) + ": " + what + " must be positive, got " + std::to_string(v));
+}
+
+}  // namespace
+
+// ---- Sequential ----
+
+void Sequential::push_back(ModulePtr module) { register_module(std::to_string(size()), std::move(module)); }
+
+Tensor Sequential::forward(const Tensor& input) {
+  Tensor x = input;
+  for (auto& [name, child] : named_children()) x = child->forward(x);
+  return x;
+}
+
+// ---- Conv2d ----
+
+Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Pair kernel_size, Pair stride, Pair padding, bool has_bias)
+    : Module("Conv2d"),
+      in_channels_(in_channels),
+      out_channels_(out_channels),
+      kernel_(kernel_size),
+      stride_(stride),
+      padding_(padding) {
+  check_positive("Conv2d", "in_channels", in_channels);
+  check_positive("Conv2d", "out_channels", out_channels);
+  check_positive("Conv2d", "kernel_size", std::min(kernel_.h, kernel_.w));
+  check_positive("Conv2d", "stride", std::min(stride_.h, stride_.w));
+  if (padding_.h < 0 || padding_.w < 0) throw ValueError("Conv2d: padding must be non-negative");
+  int64_t fan_in = in_channels * kernel_.h * kernel_.w;
+  weight = register_parameter("weight", uniform_init({out_channels, in_channels, kernel_.h, kernel_.w}, fan_in));
+  if (has_bias) bias = register_parameter("bias", uniform_init({out_channels}, fan_in));
+}
+
+Tensor Conv2d::forward(const Tensor& input) {
+  if (input.dim() != 4 || input.size(1) != in_channels_)
+    throw ShapeError(describe() + ": expected input of shape [N, " + std::to_string(in_channels_) +
+                     ", H, W], got " + to_string(input.shape()) + " (weight " + to_string(weight.shape()) + ")");
+  return conv2d(input, weight, bias, stride_.pair(), padding_.pair());
+}
+
+std::string Conv2d::extra_repr() const {
+  std::string s = std::to_string(in_channels_) + ", " + std::to_string(out_channels_) +
+                  ", kernel_size=" + pair_str(kernel_) + ", stride=" + pair_str(stride_);
+  if (padding_.h != 0 || padding_.w != 0) s += ", padding=" + pair_str(padding_);
+  if (!bias.defined()) s += ", bias=False";
+  return s;
+}
+
+// ---- Linear ----
+
+Linear::Linear(int64_t in_features, int64_t out_features, bool has_bias)
+    : Module("Linear"), in_features_(in_features), out_features_(out_features) {
+  check_positive("Linear", "in_features", in_features);
+  check_positive("Linear", "out_features", out_features);
+  weight = register_parameter("weight", uniform_init({out_features, in_features}, in_features));
+  if (has_bias) bias = register_parameter("bias", uniform_init({out_features}, in_features));
+}
+
+Tensor Linear::forward(const Tensor& input) {
+  if (input.dim() != 2 || input.size(1) != in_features_)
+    throw ShapeError(describe() + ": input of shape " + to_string(input.shape()) +
+                     " does not match weight of shape " + to_string(weight.shape()) + " (expected [N, " +
+                     std::to_string(in_features_) + "])");
+  return linear(input, weight, bias);
+}
+
+std::string Linear::extra_repr() const {
+  return "in_features=" + std::to_string(in_features_) + ", out_features=" + std::to_string(out_features_) +
+         ", bias=" + py_bool(bias.defined());
+}
+
+// ---- ReLU ----
+
+Tensor ReLU::forward(const Tensor& input) { return relu(input); }
+std::string ReLU::extra_repr() const { return inplace_ ? "inplace=True" : ""; }
+
+// ---- pooling ----
+
+MaxPool2d::MaxPool2d(Pair kernel_size, Pair stride, Pair padding)
+    : Module("MaxPool2d"),
+      kernel_(kernel_size),
+      stride_(stride.h == 0 && stride.w == 0 ? kernel_size : stride),
+      padding_(padding) {}
+
+Tensor MaxPool2d::forward(const Tensor& input) {
+  if (input.dim() != 4) throw ShapeError(describe() + ": expected a 4-d input, got " + to_string(input.shape()));
+  return max_pool2d(input, kernel_.pair(), stride_.pair(), padding_.pair());
+}
+
+// PyTorch prints the arguments as given: ints stay ints.
+std::string MaxPool2d::extra_repr() const {
+  auto arg = [](const Pair& p) { return p.h == p.w ? std::to_string(p.h) : pair_str(p); };
+  return "kernel_size=" + arg(kernel_) + ", stride=" + arg(stride_) + ", padding=" + arg(padding_) +
+         ", dilation=1, ceil_mode=False";
+}
+
+AvgPool2d::AvgPool2d(Pair kernel_size, Pair stride, Pair padding)
+    : Module("AvgPool2d"),
+      kernel_(kernel_size),
+      stride_(stride.h == 0 && stride.w == 0 ? kernel_size : stride),
+      padding_(padding) {}
+
+Tensor AvgPool2d::forward(const Tensor& input) {
+  if (input.dim() != 4) throw ShapeError(describe() + ": expected a 4-d input, got " + to_string(input.shape()));
+  return avg_pool2d(input, kernel_.pair(), stride_.pair(), padding_.pair());
+}
+
+std::string AvgPool2d::extra_repr() const {
+  auto arg = [](const Pair& p) { return p.h == p.w ? std::to_string(p.h) : pair_str(p); };
+  return "kernel_size=" + arg(kernel_) + ", stride=" + arg(stride_) + ", padding=" + arg(padding_);
+}
+
+// ---- Dropout ----
+
+Dropout::Dropout(float p, bool inplace) : Module("Dropout"), p_(p), inplace_(inplace) {
+  if (!(p >= 0.0f && p <= 1.0f))
+    throw ValueError("Dropout: probability has to be between 0 and 1, but got " + std::to_string(p));
+}
+
+Tensor Dropout::forward(const Tensor& input) { return dropout(input, p_, is_training()); }
+std::string Dropout::extra_repr() const { return "p=" + float_str(p_) + ", inplace=" + py_bool(inplace_); }
+
+// ---- Flatten ----
+
+std::string Flatten::extra_repr() const {
+  return "start_dim=" + std::to_string(start_dim_) + ", end_dim=" + std::to_string(end_dim_);
+}
+
+}  // namespace fovea::nn

@@ -1,0 +1,81 @@
+#include "fovea/nn/module.hpp"
+
+#include "fovea/error.hpp"
+
+namespace fovea::nn {
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> out;
+  for (auto& [name, p] : named_parameters()) out.push_back(p);
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (auto& [name, p] : parameters_) out.emplace_back(name, p);
+  for (auto& [child_name, child] : children_)
+    for (auto& [name, p] : child->named_parameters()) out.emplace_back(child_name + "." + name, p);
+  return out;
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& [name, child] : children_) child->train(on);
+}
+
+void Module::zero_grad() {
+  for (auto& [name, p] : parameters_) p.set_grad(Tensor());
+  for (auto& [name, child] : children_) child->zero_grad();
+}
+
+Tensor& Module::register_parameter(const std::string& name, Tensor value) {
+  for (auto& [existing, p] : parameters_)
+    if (existing == name) throw Error(type_name_ + ": parameter '" + name + "' is already registered");
+  value.requires_grad_(true);
+  parameters_.emplace_back(name, std::move(value));
+  return parameters_.back().second;
+}
+
+void Module::add_child(const std::string& name, std::shared_ptr<Module> child) {
+  if (!child) throw Error(type_name_ + ": cannot register a null module as '" + name + "'");
+  for (auto& [existing, c] : children_)
+    if (existing == name) throw Error(type_name_ + ": module '" + name + "' is already registered");
+  children_.emplace_back(name, child);
+  child->set_path(path_.empty() ? name : path_ + "." + name);
+}
+
+void Module::set_path(const std::string& path) {
+  path_ = path;
+  for (auto& [name, child] : children_) child->set_path(path_ + "." + name);
+}
+
+std::string Module::describe() const {
+  std::string d = type_name_ + "(" + extra_repr() + ")";
+  return path_.empty() ? d : d + " at '" + path_ + "'";
+}
+
+void Module::repr_into(std::string& out, int indent) const {
+  out += type_name_ + "(";
+  std::string extra = extra_repr();
+  if (children_.empty()) {
+    out += extra + ")";
+    return;
+  }
+  std::string pad(indent + 2, ' ');
+  if (!extra.empty()) out += "\n" + pad + extra;
+  for (auto& [name, child] : children_) {
+    out += "\n" + pad + "(" + name + "): ";
+    child->repr_into(out, indent + 2);
+  }
+  out += "\n" + std::string(indent, ' ') + ")";
+}
+
+std::string Module::repr() const {
+  std::string out;
+  repr_into(out, 0);
+  return out;
+}
+
+std::ostream& operator<<(std::ostream& os, const Module& module) { return os << module.repr(); }
+
+}  // namespace fovea::nn

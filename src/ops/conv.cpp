@@ -1,0 +1,50 @@
+// conv2d: forward through oneDNN, backward to input, weight and bias side by side.
+#include <string>
+#include <vector>
+
+#include "fovea/autograd.hpp"
+#include "fovea/ops.hpp"
+#include "kernels/cpu/kernels.hpp"
+#include "ops/op_helpers.hpp"
+
+namespace fovea {
+
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
+              std::pair<int64_t, int64_t> padding) {
+  ops_detail::check_dim(input, 4, "conv2d", "input (N x C x H x W)");
+  ops_detail::check_dim(weight, 4, "conv2d", "weight (out x in x kH x kW)");
+  if (input.size(1) != weight.size(1))
+    throw ShapeError("conv2d: input of shape " + to_string(input.shape()) + " has " +
+                     std::to_string(input.size(1)) + " channels but weight of shape " + to_string(weight.shape()) +
+                     " expects " + std::to_string(weight.size(1)));
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0)))
+    throw ShapeError("conv2d: bias of shape " + to_string(bias.shape()) + " does not match weight of shape " +
+                     to_string(weight.shape()));
+  if (stride.first < 1 || stride.second < 1 || padding.first < 0 || padding.second < 0)
+    throw ValueError("conv2d: stride must be positive and padding non-negative");
+  kernels::Conv2dShape s{input.size(0),  input.size(1),  input.size(2), input.size(3), weight.size(0),
+                         weight.size(2), weight.size(3), stride.first,  stride.second, padding.first,
+                         padding.second};
+  if (s.in_h + 2 * s.pad_h < s.kernel_h || s.in_w + 2 * s.pad_w < s.kernel_w)
+    throw ShapeError("conv2d: kernel " + to_string(weight.shape()) + " is larger than the padded input " +
+                     to_string(input.shape()));
+  Tensor out = Tensor::empty({s.batch, s.out_channels, s.out_h(), s.out_w()});
+  kernels::cpu::conv2d_forward(s, input.data(), weight.data(), bias.defined() ? bias.data() : nullptr, out.data());
+  if (needs_graph({&input, &weight, &bias})) {
+    Tensor x = input.detach(), w = weight.detach();
+    bool need_input = input.requires_grad(), has_bias = bias.defined();
+    record(out, "ConvolutionBackward", {input, weight, bias}, [s, x, w, need_input, has_bias](const Tensor& g) {
+      Tensor gx, gw = Tensor::empty(w.shape()), gb;
+      if (need_input) {
+        gx = Tensor::empty(x.shape());
+        kernels::cpu::conv2d_backward_input(s, g.data(), w.data(), gx.data());
+      }
+      if (has_bias) gb = Tensor::empty({s.out_channels});
+      kernels::cpu::conv2d_backward_weight(s, x.data(), g.data(), gw.data(), has_bias ? gb.data() : nullptr);
+      return std::vector<Tensor>{gx, gw, gb};
+    });
+  }
+  return out;
+}
+
+}  // namespace fovea

@@ -1,0 +1,43 @@
+// dropout: inverted dropout, as PyTorch: survivors are scaled by 1/(1-p) during training so that
+// evaluation needs no rescaling.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fovea/autograd.hpp"
+#include "fovea/error.hpp"
+#include "fovea/ops.hpp"
+#include "fovea/random.hpp"
+
+namespace fovea {
+
+Tensor dropout(const Tensor& input, float p, bool training) {
+  if (!(p >= 0.0f && p <= 1.0f))
+    throw ValueError("dropout probability has to be between 0 and 1, but got " + std::to_string(p));
+  if (!training || p == 0.0f) return input;
+  Tensor out = Tensor::empty(input.shape());
+  const int64_t n = input.numel();
+  // The mask holds 0 or 1/(1-p): backward is one multiply. p == 1 zeroes everything (PyTorch too).
+  auto mask = std::make_shared<std::vector<float>>(n);
+  const float scale = p == 1.0f ? 0.0f : 1.0f / (1.0f - p);
+  Generator& gen = default_generator();
+  const float* x = input.data();
+  float* y = out.data();
+  for (int64_t i = 0; i < n; ++i) {
+    float m = gen.uniform() < p ? 0.0f : scale;
+    (*mask)[i] = m;
+    y[i] = x[i] * m;
+  }
+  if (needs_graph({&input})) {
+    record(out, "DropoutBackward", {input}, [mask](const Tensor& g) {
+      Tensor gx = Tensor::empty(g.shape());
+      const float* pg = g.data();
+      float* px = gx.data();
+      for (int64_t i = 0, m = g.numel(); i < m; ++i) px[i] = pg[i] * (*mask)[i];
+      return std::vector<Tensor>{gx};
+    });
+  }
+  return out;
+}
+
+}  // namespace fovea

@@ -1,0 +1,40 @@
+// linear: y = x W^T + b, forward and backward side by side.
+#include <string>
+#include <vector>
+
+#include "fovea/autograd.hpp"
+#include "fovea/ops.hpp"
+#include "kernels/cpu/kernels.hpp"
+#include "ops/op_helpers.hpp"
+
+namespace fovea {
+
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  ops_detail::check_dim(input, 2, "linear", "input (N x in_features)");
+  ops_detail::check_dim(weight, 2, "linear", "weight (out_features x in_features)");
+  if (input.size(1) != weight.size(1))
+    throw ShapeError("linear: input of shape " + to_string(input.shape()) + " cannot be multiplied with weight of shape " +
+                     to_string(weight.shape()) + " (expected input with " + std::to_string(weight.size(1)) +
+                     " features)");
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0)))
+    throw ShapeError("linear: bias of shape " + to_string(bias.shape()) + " does not match weight of shape " +
+                     to_string(weight.shape()));
+  kernels::LinearShape s{input.size(0), weight.size(1), weight.size(0)};
+  Tensor out = Tensor::empty({s.rows, s.out_features});
+  kernels::cpu::linear_forward(s, input.data(), weight.data(), bias.defined() ? bias.data() : nullptr, out.data());
+  if (needs_graph({&input, &weight, &bias})) {
+    Tensor x = input.detach(), w = weight.detach();
+    bool need_input = input.requires_grad(), need_weight = weight.requires_grad(), has_bias = bias.defined();
+    record(out, "AddmmBackward", {input, weight, bias}, [=](const Tensor& g) {
+      Tensor gx = need_input ? Tensor::empty(x.shape()) : Tensor();
+      Tensor gw = need_weight ? Tensor::empty(w.shape()) : Tensor();
+      Tensor gb = has_bias ? Tensor::empty({s.out_features}) : Tensor();
+      kernels::cpu::linear_backward(s, x.data(), w.data(), g.data(), need_input ? gx.data() : nullptr,
+                                    need_weight ? gw.data() : nullptr, has_bias ? gb.data() : nullptr);
+      return std::vector<Tensor>{gx, gw, gb};
+    });
+  }
+  return out;
+}
+
+}  // namespace fovea

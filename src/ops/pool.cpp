@@ -1,0 +1,70 @@
+// max_pool2d and avg_pool2d, forward and backward side by side.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fovea/autograd.hpp"
+#include "fovea/ops.hpp"
+#include "kernels/cpu/kernels.hpp"
+#include "ops/op_helpers.hpp"
+
+namespace fovea {
+
+namespace {
+
+kernels::Pool2dShape pool_shape(const char* op, const Tensor& input, std::pair<int64_t, int64_t> kernel,
+                                std::pair<int64_t, int64_t> stride, std::pair<int64_t, int64_t> padding) {
+  ops_detail::check_dim(input, 4, op, "input (N x C x H x W)");
+  if (stride.first == 0 && stride.second == 0) stride = kernel;  // PyTorch: stride defaults to kernel_size
+  if (kernel.first < 1 || kernel.second < 1 || stride.first < 1 || stride.second < 1)
+    throw ValueError(std::string(op) + ": kernel size and stride must be positive");
+  // PyTorch's rule: padding at most half the kernel, so every window sees a real element.
+  if (padding.first < 0 || padding.second < 0 || 2 * padding.first > kernel.first ||
+      2 * padding.second > kernel.second)
+    throw ValueError(std::string(op) + ": padding must be between 0 and half the kernel size");
+  kernels::Pool2dShape s{input.size(0), input.size(1), input.size(2), input.size(3), kernel.first,
+                         kernel.second, stride.first,  stride.second, padding.first, padding.second};
+  if (s.in_h + 2 * s.pad_h < s.kernel_h || s.in_w + 2 * s.pad_w < s.kernel_w)
+    throw ShapeError(std::string(op) + ": kernel (" + std::to_string(kernel.first) + ", " +
+                     std::to_string(kernel.second) + ") is larger than the padded input " +
+                     to_string(input.shape()));
+  return s;
+}
+
+}  // namespace
+
+Tensor max_pool2d(const Tensor& input, std::pair<int64_t, int64_t> kernel, std::pair<int64_t, int64_t> stride,
+                  std::pair<int64_t, int64_t> padding) {
+  auto s = pool_shape("max_pool2d", input, kernel, stride, padding);
+  Tensor out = Tensor::empty({s.batch, s.channels, s.out_h(), s.out_w()});
+  // The argmax is needed only for backward, but computing it costs no extra pass.
+  auto argmax = std::make_shared<std::vector<int32_t>>(out.numel());
+  kernels::cpu::max_pool2d_forward(s, input.data(), out.data(), argmax->data());
+  if (needs_graph({&input})) {
+    Shape in_shape = input.shape();
+    record(out, "MaxPool2DBackward", {input}, [s, argmax, in_shape](const Tensor& g) {
+      Tensor gx = Tensor::empty(in_shape);
+      kernels::cpu::max_pool2d_backward(s, g.data(), argmax->data(), gx.data());
+      return std::vector<Tensor>{gx};
+    });
+  }
+  return out;
+}
+
+Tensor avg_pool2d(const Tensor& input, std::pair<int64_t, int64_t> kernel, std::pair<int64_t, int64_t> stride,
+                  std::pair<int64_t, int64_t> padding) {
+  auto s = pool_shape("avg_pool2d", input, kernel, stride, padding);
+  Tensor out = Tensor::empty({s.batch, s.channels, s.out_h(), s.out_w()});
+  kernels::cpu::avg_pool2d_forward(s, input.data(), out.data());
+  if (needs_graph({&input})) {
+    Shape in_shape = input.shape();
+    record(out, "AvgPool2DBackward", {input}, [s, in_shape](const Tensor& g) {
+      Tensor gx = Tensor::empty(in_shape);
+      kernels::cpu::avg_pool2d_backward(s, g.data(), gx.data());
+      return std::vector<Tensor>{gx};
+    });
+  }
+  return out;
+}
+
+}  // namespace fovea

@@ -1,0 +1,57 @@
+#include <algorithm>
+#include <cmath>
+
+#include "fovea/error.hpp"
+#include "fovea/optim/optimizer.hpp"
+
+namespace fovea::optim {
+
+Adam::Adam(std::vector<Tensor> params, AdamOptions options)
+    : Optimizer(std::move(params)),
+      options_(options),
+      exp_avg_(params_.size()),
+      exp_avg_sq_(params_.size()),
+      max_exp_avg_sq_(params_.size()) {
+  if (!(options.lr >= 0.0)) throw ValueError("Adam: invalid learning rate " + std::to_string(options.lr) + " (expected >= 0)");
+  if (!(options.eps >= 0.0)) throw ValueError("Adam: invalid epsilon " + std::to_string(options.eps) + " (expected >= 0)");
+  if (!(options.beta1 >= 0.0 && options.beta1 < 1.0) || !(options.beta2 >= 0.0 && options.beta2 < 1.0))
+    throw ValueError("Adam: betas must be in [0, 1)");
+  if (!(options.weight_decay >= 0.0)) throw ValueError("Adam: invalid weight_decay (expected >= 0)");
+}
+
+void Adam::step() {
+  ++step_count_;
+  const float b1 = static_cast<float>(options_.beta1),
+              b2 = static_cast<float>(options_.beta2), eps = static_cast<float>(options_.eps),
+              decay = static_cast<float>(options_.weight_decay);
+  const double bias1 = 1.0 - std::pow(options_.beta1, static_cast<double>(step_count_));
+  const double bias2 = 1.0 - std::pow(options_.beta2, static_cast<double>(step_count_));
+  const float step_size = static_cast<float>(options_.lr / bias1);
+  const float bias2_sqrt = static_cast<float>(std::sqrt(bias2));
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor& p = params_[i];
+    Tensor grad = p.grad();
+    if (!grad.defined()) continue;
+    if (!exp_avg_[i].defined()) {
+      exp_avg_[i] = zeros(p.shape());
+      exp_avg_sq_[i] = zeros(p.shape());
+      if (options_.amsgrad) max_exp_avg_sq_[i] = zeros(p.shape());
+    }
+    float* w = p.data();
+    const float* g = grad.data();
+    float* m = exp_avg_[i].data();
+    float* v = exp_avg_sq_[i].data();
+    float* vmax = options_.amsgrad ? max_exp_avg_sq_[i].data() : nullptr;
+    for (int64_t k = 0, n = p.numel(); k < n; ++k) {
+      float d = decay != 0.0f ? g[k] + decay * w[k] : g[k];
+      m[k] = b1 * m[k] + (1.0f - b1) * d;
+      v[k] = b2 * v[k] + (1.0f - b2) * d * d;
+      float second = v[k];
+      if (vmax) second = vmax[k] = std::max(vmax[k], v[k]);
+      float denom = std::sqrt(second) / bias2_sqrt + eps;
+      w[k] -= step_size * m[k] / denom;
+    }
+  }
+}
+
+}  // namespace fovea::optim

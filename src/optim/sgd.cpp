@@ -1,0 +1,46 @@
+#include <cmath>
+
+#include "fovea/error.hpp"
+#include "fovea/optim/optimizer.hpp"
+
+namespace fovea::optim {
+
+SGD::SGD(std::vector<Tensor> params, SGDOptions options)
+    : Optimizer(std::move(params)), options_(options), buffers_(params_.size()) {
+  if (!(options.lr >= 0.0)) throw ValueError("SGD: invalid learning rate " + std::to_string(options.lr) + " (expected >= 0)");
+  if (!(options.momentum >= 0.0))
+    throw ValueError("SGD: invalid momentum " + std::to_string(options.momentum) + " (expected >= 0)");
+  if (!(options.weight_decay >= 0.0))
+    throw ValueError("SGD: invalid weight_decay " + std::to_string(options.weight_decay) + " (expected >= 0)");
+  if (options.nesterov && (options.momentum <= 0.0 || options.dampening != 0.0))
+    throw ValueError("SGD: nesterov momentum requires a momentum and zero dampening");
+}
+
+void SGD::step() {
+  const float lr = static_cast<float>(options_.lr), momentum = static_cast<float>(options_.momentum),
+              dampening = static_cast<float>(options_.dampening), decay = static_cast<float>(options_.weight_decay);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor& p = params_[i];
+    Tensor grad = p.grad();
+    if (!grad.defined()) continue;
+    float* w = p.data();
+    const float* g = grad.data();
+    const int64_t n = p.numel();
+    if (momentum == 0.0f) {
+      for (int64_t k = 0; k < n; ++k) w[k] -= lr * (g[k] + decay * w[k]);
+      continue;
+    }
+    // Same operations in the same order as torch.optim.SGD, so results match to rounding.
+    const bool first = !buffers_[i].defined();
+    if (first) buffers_[i] = Tensor::empty(p.shape());
+    float* buf = buffers_[i].data();
+    for (int64_t k = 0; k < n; ++k) {
+      float d = decay != 0.0f ? g[k] + decay * w[k] : g[k];
+      buf[k] = first ? d : momentum * buf[k] + (1.0f - dampening) * d;
+      float update = options_.nesterov ? d + momentum * buf[k] : buf[k];
+      w[k] -= lr * update;
+    }
+  }
+}
+
+}  // namespace fovea::optim

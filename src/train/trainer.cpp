@@ -1,0 +1,57 @@
+#include "fovea/train/trainer.hpp"
+
+#include <chrono>
+
+#include "fovea/autograd.hpp"
+#include "fovea/ops.hpp"
+
+namespace fovea::train {
+
+void MetricsAccumulator::add(double mean_loss, const Tensor& logits, const std::vector<int64_t>& targets) {
+  std::vector<int64_t> pred = logits.argmax(1);
+  for (size_t i = 0; i < targets.size(); ++i) correct_ += pred[i] == targets[i];
+  loss_sum_ += mean_loss * static_cast<double>(targets.size());
+  samples_ += static_cast<int64_t>(targets.size());
+}
+
+Metrics MetricsAccumulator::result() const {
+  if (samples_ == 0) return {};
+  return {loss_sum_ / samples_, static_cast<double>(correct_) / samples_, samples_};
+}
+
+Metrics train_epoch(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& loader) {
+  model.train();
+  MetricsAccumulator metrics;
+  for (data::Batch& batch : loader) {
+    Tensor out = model(batch.images);
+    Tensor loss = cross_entropy(out, batch.targets);
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+    metrics.add(loss.item(), out, batch.targets);
+  }
+  return metrics.result();
+}
+
+Metrics evaluate(nn::Module& model, data::DataLoader& loader) {
+  model.eval();
+  NoGradGuard no_grad;
+  MetricsAccumulator metrics;
+  for (data::Batch& batch : loader) {
+    Tensor out = model(batch.images);
+    metrics.add(cross_entropy(out, batch.targets).item(), out, batch.targets);
+  }
+  return metrics.result();
+}
+
+void fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
+         data::DataLoader& test_loader, int64_t epochs, const std::function<void(const EpochReport&)>& on_epoch) {
+  auto start = std::chrono::steady_clock::now();
+  for (int64_t epoch = 0; epoch < epochs; ++epoch) {
+    EpochReport report{epoch, train_epoch(model, optimizer, train_loader), evaluate(model, test_loader), 0.0};
+    report.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (on_epoch) on_epoch(report);
+  }
+}
+
+}  // namespace fovea::train
