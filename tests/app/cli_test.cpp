@@ -1,0 +1,81 @@
+// The fovea command, run as a user would: bad flags and bad data give one clear line on stderr and
+// a non-zero exit; a real epoch prints the seed's format.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+
+namespace {
+
+struct Result {
+  int exit_code;
+  std::string out, err;
+};
+
+Result run(const std::string& args) {
+  auto dir = std::filesystem::temp_directory_path();
+  std::string out_path = (dir / "fovea_cli_out.txt").string(), err_path = (dir / "fovea_cli_err.txt").string();
+  std::string cmd = std::string(FOVEA_CLI_PATH) + " " + args + " >" + out_path + " 2>" + err_path + " </dev/null";
+  int status = std::system(cmd.c_str());
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out_path), slurp(err_path)};
+}
+
+// Exactly one line on stderr, starting "fovea: error:" and containing `needle`.
+void expect_one_line_error(const Result& r, const std::string& needle) {
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_LT(r.exit_code, 128) << "killed by a signal";
+  EXPECT_EQ(r.err.rfind("fovea: error:", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+}
+
+const std::string kData = std::string("--data ") + FOVEA_MNIST_DIR;
+
+}  // namespace
+
+TEST(Cli, UnknownFlag) { expect_one_line_error(run("train --bogus 3 " + kData), "--bogus"); }
+TEST(Cli, BatchSizeZero) { expect_one_line_error(run("train --batch-size 0 " + kData), "--batch-size"); }
+TEST(Cli, NegativeLearningRate) { expect_one_line_error(run("train --lr -0.1 " + kData), "--lr"); }
+TEST(Cli, NotANumber) { expect_one_line_error(run("train --epochs ten " + kData), "--epochs"); }
+TEST(Cli, UnknownOptimizer) { expect_one_line_error(run("train --optimizer rmsprop " + kData), "--optimizer"); }
+TEST(Cli, NoSubcommand) {
+  Result r = run("");
+  EXPECT_NE(r.exit_code, 0);
+}
+
+TEST(Cli, MissingDataWithoutDownloadNamesTheFile) {
+  auto dir = std::filesystem::temp_directory_path() / "fovea_cli_empty";
+  std::filesystem::create_directories(dir);
+  expect_one_line_error(run("train --no-download --data " + dir.string()), "train-images-idx3-ubyte");
+}
+
+TEST(Cli, CorruptDataFileNamesTheFile) {
+  auto dir = std::filesystem::temp_directory_path() / "fovea_cli_corrupt";
+  std::filesystem::create_directories(dir);
+  for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                           "t10k-labels-idx1-ubyte"})
+    std::ofstream(dir / name, std::ios::binary) << "not an idx file";
+  expect_one_line_error(run("train --no-download --data " + dir.string()), "idx");
+}
+
+TEST(Cli, OneEpochPrintsTheSeedsFormatAndLearns) {
+  Result r = run("train --epochs 1 --threads 2 " + kData);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("CNN_net(\n  (conv1): Sequential("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("start training...\n"), std::string::npos);
+  std::smatch m;
+  std::regex line(R"(epoch:0,Train Loss:(\d+\.\d{4}),Train Acc:(\d\.\d{4}),Test Loss:(\d+\.\d{4}),Test Acc:(\d\.\d{4})\n)");
+  ASSERT_TRUE(std::regex_search(r.out, m, line)) << r.out;
+  EXPECT_GT(std::stod(m[4]), 0.85) << "test accuracy after one epoch";
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(time is:\d+\.\d{4}s\n)")));
+  EXPECT_NE(r.out.find("end training."), std::string::npos);
+}
