@@ -1,0 +1,180 @@
+#include "fovea/data/dataloader.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <numeric>
+#include <thread>
+
+#include "fovea/error.hpp"
+
+namespace fovea::data {
+
+// One pass over the data: a fixed order of indices cut into batches, assembled either on the
+// caller's thread (prefetch 0) or by one producer thread that stays at most `prefetch` batches
+// ahead. The Pass owns that thread; destroying the Pass stops and joins it, which is how an early
+// `break`, a new pass or the loader's destruction end a pass cleanly.
+class DataLoader::Pass {
+ public:
+  Pass(const Dataset& dataset, const DataLoaderOptions& options, std::vector<int64_t> order, int64_t batches)
+      : dataset_(dataset), options_(options), order_(std::move(order)), batches_(batches) {
+    if (options_.prefetch > 0) producer_ = std::thread([this] { produce(); });
+  }
+
+  ~Pass() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    space_.notify_all();
+    if (producer_.joinable()) producer_.join();
+  }
+
+  Pass(const Pass&) = delete;
+  Pass& operator=(const Pass&) = delete;
+
+  // Makes the next batch current; false once the pass is over. Rethrows, on the caller's thread,
+  // whatever the dataset threw while assembling it.
+  bool advance() {
+    if (consumed_ >= batches_) return false;
+    if (options_.prefetch == 0) {
+      current_ = assemble(consumed_++);
+      return true;
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait(lock, [this] { return !queue_.empty() || error_; });
+    if (queue_.empty()) {
+      consumed_ = batches_;  // the producer has stopped; the pass cannot go on
+      std::rethrow_exception(error_);
+    }
+    current_ = std::move(queue_.front());
+    queue_.pop_front();
+    ++consumed_;
+    lock.unlock();
+    space_.notify_one();
+    return true;
+  }
+
+  Batch& current() { return current_; }
+
+ private:
+  void produce() {
+    try {
+      for (int64_t b = 0; b < batches_; ++b) {
+        {
+          std::unique_lock<std::mutex> lock(mutex_);
+          space_.wait(lock, [this] { return stop_ || static_cast<int64_t>(queue_.size()) < options_.prefetch; });
+          if (stop_) return;
+        }
+        Batch batch = assemble(b);
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (stop_) return;
+          queue_.push_back(std::move(batch));
+        }
+        ready_.notify_one();
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      error_ = std::current_exception();
+    }
+    ready_.notify_one();
+  }
+
+  Batch assemble(int64_t b) {
+    const int64_t begin = b * options_.batch_size;
+    const int64_t end = std::min<int64_t>(begin + options_.batch_size, static_cast<int64_t>(order_.size()));
+    Batch batch;
+    batch.targets.reserve(static_cast<size_t>(end - begin));
+    Shape sample_shape;
+    int64_t sample_numel = 0;
+    for (int64_t k = begin; k < end; ++k) {
+      // A slow dataset should not hold up a consumer that has already walked away.
+      if (stop_.load(std::memory_order_relaxed)) return batch;
+      const int64_t index = order_[static_cast<size_t>(k)];
+      Example example = dataset_.get(index);
+      if (k == begin) {
+        // The first sample fixes the shape; the whole batch is one allocation.
+        sample_shape = example.image.shape();
+        sample_numel = example.image.numel();
+        Shape shape{end - begin};
+        shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
+        batch.images = Tensor::empty(shape);
+      } else if (example.image.shape() != sample_shape) {
+        throw ShapeError("DataLoader: example " + std::to_string(index) + " has shape " +
+                         to_string(example.image.shape()) + " but example " +
+                         std::to_string(order_[static_cast<size_t>(begin)]) + " in the same batch has shape " +
+                         to_string(sample_shape) + "; every image in a batch must have the same shape");
+      }
+      std::memcpy(batch.images.data() + (k - begin) * sample_numel, example.image.data(),
+                  static_cast<size_t>(sample_numel) * sizeof(float));
+      batch.targets.push_back(example.target);
+    }
+    return batch;
+  }
+
+  const Dataset& dataset_;
+  const DataLoaderOptions options_;
+  const std::vector<int64_t> order_;
+  const int64_t batches_;
+  int64_t consumed_ = 0;  // consumer side only
+  Batch current_;
+
+  std::mutex mutex_;
+  std::condition_variable ready_;  // a batch or an error is waiting for the consumer
+  std::condition_variable space_;  // the queue has room, or the pass is stopping
+  std::deque<Batch> queue_;
+  std::exception_ptr error_;
+  // Written under the mutex (so waiters cannot miss it), read without it between samples.
+  std::atomic<bool> stop_{false};
+  std::thread producer_;
+};
+
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
+    : dataset_(std::move(dataset)), options_(options), generator_(options.seed) {
+  if (!dataset_) throw ValueError("DataLoader: dataset is null");
+  if (options_.batch_size <= 0)
+    throw ValueError("DataLoader: batch_size must be positive, got " + std::to_string(options_.batch_size));
+  if (options_.prefetch < 0)
+    throw ValueError("DataLoader: prefetch must be zero or positive, got " + std::to_string(options_.prefetch));
+}
+
+// Out of line: Pass is complete only here.
+DataLoader::~DataLoader() = default;
+
+int64_t DataLoader::size() const {
+  const int64_t n = dataset_->size();
+  return options_.drop_last ? n / options_.batch_size : (n + options_.batch_size - 1) / options_.batch_size;
+}
+
+DataLoader::Iterator DataLoader::begin() {
+  pass_.reset();  // joins the previous pass's producer before a new order is drawn
+  std::vector<int64_t> order(static_cast<size_t>(dataset_->size()));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  if (options_.shuffle)
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[generator_.below(i)]);
+  const int64_t batches = size();
+  if (options_.drop_last) order.resize(static_cast<size_t>(batches * options_.batch_size));
+  pass_ = std::make_unique<Pass>(*dataset_, options_, std::move(order), batches);
+  return Iterator(pass_.get(), !pass_->advance());
+}
+
+DataLoader::Iterator DataLoader::end() { return Iterator(pass_.get(), true); }
+
+Batch& DataLoader::Iterator::operator*() {
+  if (end_) throw ValueError("DataLoader: dereferencing the end of a pass");
+  return pass_->current();
+}
+
+DataLoader::Iterator& DataLoader::Iterator::operator++() {
+  if (!end_ && !pass_->advance()) end_ = true;
+  return *this;
+}
+
+bool DataLoader::Iterator::operator!=(const DataLoader::Iterator& other) const { return end_ != other.end_; }
+
+}  // namespace fovea::data

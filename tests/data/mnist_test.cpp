@@ -1,0 +1,158 @@
+// MNIST / Fashion-MNIST datasets and the transforms the seed program uses.
+#include "fovea/data/mnist.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+
+#include "fovea/data/transforms.hpp"
+#include "fovea/error.hpp"
+#include "support/idx_files.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace fovea;
+using namespace fovea::data;
+using fovea::testing::TempDir;
+
+namespace {
+
+const std::string kMnist = FOVEA_MNIST_DIR;
+const std::string kFashion = "/usr/share/datasets/fashion-mnist";
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(Mnist, LoadsTestSplitWithRawPixels) {
+  MNIST test(kMnist, /*train=*/false);
+  ASSERT_EQ(test.size(), 10000);
+  EXPECT_EQ(test.rows(), 28);
+  EXPECT_EQ(test.cols(), 28);
+  Example e = test.get(0);
+  EXPECT_EQ(e.image.shape(), (Shape{1, 28, 28}));
+  EXPECT_EQ(e.target, 7);  // the first test digit
+  float lo = 255, hi = 0;
+  for (float v : e.image.to_vector()) lo = std::min(lo, v), hi = std::max(hi, v);
+  EXPECT_EQ(lo, 0.0f);
+  EXPECT_EQ(hi, 255.0f);
+  for (int64_t i = 0; i < 28 * 28; ++i) EXPECT_EQ(e.image.at(i), static_cast<float>(test.pixels()[i]));
+}
+
+TEST(Mnist, TrainSplitFirstLabelIsFive) {
+  MNIST train(kMnist, /*train=*/true);
+  EXPECT_EQ(train.size(), 60000);
+  EXPECT_EQ(train.get(0).target, 5);
+  EXPECT_EQ(train.get(59999).image.shape(), (Shape{1, 28, 28}));
+}
+
+TEST(Mnist, IndexOutOfRange) {
+  MNIST test(kMnist, false);
+  EXPECT_THROW(test.get(10000), ValueError);
+  EXPECT_THROW(test.get(-1), ValueError);
+}
+
+TEST(Mnist, LoadsRawFiles) {
+  TempDir dir;
+  fovea::testing::write_mnist_split(dir.path().string(), "t10k", 5, 5, 4, 3);
+  MNIST small(dir.path().string(), false);
+  EXPECT_EQ(small.size(), 5);
+  EXPECT_EQ(small.get(1).image.shape(), (Shape{1, 4, 3}));
+  EXPECT_EQ(small.get(1).image.at(0), 12.0f);  // pixel (1 * 12 + 0) % 256
+  EXPECT_EQ(small.get(3).target, 3);
+}
+
+TEST(Mnist, CountMismatchNamesBothFiles) {
+  TempDir dir;
+  fovea::testing::write_mnist_split(dir.path().string(), "train", 5, 4);
+  std::string what = message_of([&] { MNIST(dir.path().string(), true); });
+  EXPECT_NE(what.find(dir / "train-images-idx3-ubyte"), std::string::npos) << what;
+  EXPECT_NE(what.find(dir / "train-labels-idx1-ubyte"), std::string::npos) << what;
+  EXPECT_NE(what.find("5 images"), std::string::npos) << what;
+  EXPECT_NE(what.find("4 labels"), std::string::npos) << what;
+  EXPECT_THROW(MNIST(dir.path().string(), true), IOError);
+}
+
+TEST(Mnist, LabelOutOfRange) {
+  TempDir dir;
+  fovea::testing::write_mnist_split(dir.path().string(), "t10k", 2, 2);
+  fovea::testing::write_bytes(dir / "t10k-labels-idx1-ubyte", fovea::testing::idx_bytes({2}, {3, 10}));
+  std::string what = message_of([&] { MNIST(dir.path().string(), false); });
+  EXPECT_NE(what.find("label 10"), std::string::npos) << what;
+  EXPECT_NE(what.find("byte 9"), std::string::npos) << what;
+}
+
+TEST(Mnist, ImagesMustBeThreeDimensional) {
+  TempDir dir;
+  fovea::testing::write_mnist_split(dir.path().string(), "t10k", 2, 2);
+  fovea::testing::write_bytes(dir / "t10k-images-idx3-ubyte",
+                              fovea::testing::idx_bytes({2, 4}, std::vector<uint8_t>(8)));
+  std::string what = message_of([&] { MNIST(dir.path().string(), false); });
+  EXPECT_NE(what.find("3-d"), std::string::npos) << what;
+}
+
+TEST(Mnist, MissingFilesWithoutDownloadSayWhatToDo) {
+  TempDir dir;
+  std::string what = message_of([&] { MNIST(dir.path().string(), true); });
+  EXPECT_NE(what.find(dir / "train-images-idx3-ubyte"), std::string::npos) << what;
+  EXPECT_NE(what.find("download"), std::string::npos) << what;
+  EXPECT_NE(what.find("--data"), std::string::npos) << what;
+  EXPECT_THROW(MNIST(dir.path().string(), true), IOError);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path())) << "nothing is created without download";
+}
+
+TEST(Transforms, ToTensorThenNormalizeMapsToMinusOneOne) {
+  auto t = transforms::Compose({transforms::ToTensor(), transforms::Normalize({0.5f}, {0.5f})});
+  Tensor in = from_vector({0.0f, 255.0f, 127.5f, 51.0f}, {1, 2, 2});
+  Tensor out = t(in);
+  EXPECT_EQ(out.shape(), (Shape{1, 2, 2}));
+  EXPECT_FLOAT_EQ(out.at(0), -1.0f);
+  EXPECT_FLOAT_EQ(out.at(1), 1.0f);
+  EXPECT_FLOAT_EQ(out.at(2), 0.0f);
+  EXPECT_FLOAT_EQ(out.at(3), -0.6f);
+  EXPECT_EQ(in.at(1), 255.0f) << "the input is never modified";
+}
+
+TEST(Transforms, NormalizePerChannel) {
+  Tensor in = from_vector({1, 1, 1, 1, 1, 1}, {3, 1, 2});
+  Tensor out = transforms::Normalize({0.0f, 1.0f, 2.0f}, {1.0f, 2.0f, 0.5f})(in);
+  EXPECT_EQ(out.to_vector(), (std::vector<float>{1, 1, 0, 0, -2, -2}));
+  // A batch: the channel is the third dimension from the end.
+  Tensor batch = from_vector(std::vector<float>(12, 1.0f), {2, 3, 1, 2});
+  EXPECT_EQ(transforms::Normalize({0.0f, 1.0f, 2.0f}, {1.0f, 2.0f, 0.5f})(batch).at(10), -2.0f);
+}
+
+TEST(Transforms, NormalizeRejectsBadArguments) {
+  EXPECT_THROW(transforms::Normalize({0.5f}, {0.0f}), ValueError);
+  EXPECT_THROW(transforms::Normalize({}, {1.0f}), ValueError);
+  auto two_channels = transforms::Normalize({0.5f, 0.5f}, {0.5f});
+  EXPECT_THROW(two_channels(zeros({3, 2, 2})), ValueError);
+  EXPECT_THROW(two_channels(zeros({4})), ShapeError);
+}
+
+TEST(Transforms, MnistAppliesItsTransform) {
+  MNIST test(kMnist, false, transforms::Compose({transforms::ToTensor(), transforms::Normalize({0.5f}, {0.5f})}));
+  for (float v : test.get(0).image.to_vector()) {
+    EXPECT_GE(v, -1.0f);
+    EXPECT_LE(v, 1.0f);
+  }
+  EXPECT_FLOAT_EQ(test.get(0).image.at(0), -1.0f);  // a black corner
+}
+
+TEST(FashionMnist, LoadsFromTheDebianPackage) {
+  if (!std::filesystem::is_directory(kFashion))
+    GTEST_SKIP() << kFashion << " absent (apt-get install dataset-fashion-mnist)";
+  FashionMNIST train;  // the default root
+  EXPECT_EQ(train.size(), 60000);
+  EXPECT_EQ(train.get(0).image.shape(), (Shape{1, 28, 28}));
+  EXPECT_EQ(train.get(0).target, 9);  // an ankle boot
+  FashionMNIST test(kFashion, false);
+  EXPECT_EQ(test.size(), 10000);
+}
