@@ -8,6 +8,7 @@
 #include "fovea/io/safetensors.hpp"
 #include "fovea/models/cnn_net.hpp"
 #include "fovea/ops.hpp"
+#include "fovea/random.hpp"
 #include "fovea/optim/optimizer.hpp"
 #include "support/gradcheck.hpp"
 

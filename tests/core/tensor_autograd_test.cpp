@@ -1,9 +1,12 @@
 // Tensor basics and the autograd engine's contract: accumulation, zero_grad, NoGradGuard, freeing.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
 #include "fovea/ops.hpp"
+#include "fovea/random.hpp"
 
 using namespace fovea;
 
