@@ -11,7 +11,8 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions options)
       options_(options),
       exp_avg_(params_.size()),
       exp_avg_sq_(params_.size()),
-      max_exp_avg_sq_(params_.size()) {
+      max_exp_avg_sq_(params_.size()),
+      steps_(params_.size(), 0) {
   if (!(options.lr >= 0.0)) throw ValueError("Adam: invalid learning rate " + std::to_string(options.lr) + " (expected >= 0)");
   if (!(options.eps >= 0.0)) throw ValueError("Adam: invalid epsilon " + std::to_string(options.eps) + " (expected >= 0)");
   if (!(options.beta1 >= 0.0 && options.beta1 < 1.0) || !(options.beta2 >= 0.0 && options.beta2 < 1.0))
@@ -20,14 +21,9 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions options)
 }
 
 void Adam::step() {
-  ++step_count_;
   const float b1 = static_cast<float>(options_.beta1),
               b2 = static_cast<float>(options_.beta2), eps = static_cast<float>(options_.eps),
               decay = static_cast<float>(options_.weight_decay);
-  const double bias1 = 1.0 - std::pow(options_.beta1, static_cast<double>(step_count_));
-  const double bias2 = 1.0 - std::pow(options_.beta2, static_cast<double>(step_count_));
-  const float step_size = static_cast<float>(options_.lr / bias1);
-  const float bias2_sqrt = static_cast<float>(std::sqrt(bias2));
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor& p = params_[i];
     Tensor grad = p.grad();
@@ -37,6 +33,11 @@ void Adam::step() {
       exp_avg_sq_[i] = zeros(p.shape());
       if (options_.amsgrad) max_exp_avg_sq_[i] = zeros(p.shape());
     }
+    // Steps are counted per parameter, as PyTorch keeps `step` in each parameter's state: a
+    // parameter that had no gradient for a while is not bias-corrected as if it had.
+    const double t = static_cast<double>(++steps_[i]);
+    const float step_size = static_cast<float>(options_.lr / (1.0 - std::pow(options_.beta1, t)));
+    const float bias2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(options_.beta2, t)));
     float* w = p.data();
     const float* g = grad.data();
     float* m = exp_avg_[i].data();

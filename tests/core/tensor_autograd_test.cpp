@@ -29,7 +29,8 @@ TEST(Tensor, FactoriesViewsAndItem) {
 TEST(Tensor, ArgmaxPicksFirstMaximum) {
   Tensor t = from_vector({1, 7, 7, 0, 9, -1, 2, 2}, {2, 4});
   EXPECT_EQ(t.argmax(1), (std::vector<int64_t>{1, 0}));
-  EXPECT_EQ(t.argmax(0), (std::vector<int64_t>{0, 1, 0, 1}));
+  EXPECT_EQ(t.argmax(0), (std::vector<int64_t>{1, 0, 0, 1}));
+  EXPECT_EQ(from_vector({3, 3, 3}, {3}).argmax(0), (std::vector<int64_t>{0}));  // ties: the first
 }
 
 TEST(Autograd, GradientsAccumulateUntilZeroed) {

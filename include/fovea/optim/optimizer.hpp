@@ -66,8 +66,8 @@ class Adam : public Optimizer {
 
  private:
   AdamOptions options_;
-  int64_t step_count_ = 0;
   std::vector<Tensor> exp_avg_, exp_avg_sq_, max_exp_avg_sq_;
+  std::vector<int64_t> steps_;
 };
 
 }  // namespace fovea::optim
