@@ -25,6 +25,8 @@ void linear_backward(const LinearShape& s, const float* input, const float* weig
 void relu_forward(int64_t n, const float* x, float* y);
 void relu_backward(int64_t n, const float* y, const float* grad_y, float* grad_x);
 void log_softmax_forward(int64_t rows, int64_t classes, const float* x, float* y);
+void log_softmax_backward(int64_t rows, int64_t classes, const float* y, const float* grad_y,
+                          float* grad_x);
 float nll_loss_forward(int64_t rows, int64_t classes, const float* log_probs, const int64_t* target);
 void cross_entropy_backward(int64_t rows, int64_t classes, const float* log_probs, const int64_t* target,
                             float scale, float* grad_x);

@@ -1,0 +1,143 @@
+// Micro-benchmarks of the CPU kernels at the seed network's batch-128 shapes (MNIST CNN:
+// conv 1->16 on 28x28, pool, conv 16->32 on 14x14, pool, linear 1568->128, linear 128->10).
+// items/s counts images. Run with OMP_NUM_THREADS set to the thread count you care about.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "kernels/cpu/kernels.hpp"
+#include "kernels/reference/reference.hpp"
+
+namespace {
+
+using namespace fovea::kernels;
+
+constexpr int64_t kBatch = 128;
+
+const Conv2dShape kConv[2] = {{kBatch, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1}, {kBatch, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1}};
+const Pool2dShape kPool[2] = {{kBatch, 16, 28, 28, 2, 2, 2, 2, 0, 0}, {kBatch, 32, 14, 14, 2, 2, 2, 2, 0, 0}};
+const LinearShape kLinear[2] = {{kBatch, 1568, 128}, {kBatch, 128, 10}};
+
+std::vector<float> random_vector(int64_t n) {
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto& x : v) x = dist(rng);
+  return v;
+}
+
+struct ConvBuffers {
+  std::vector<float> x, w, b, y, gx, gw, gb;
+  explicit ConvBuffers(const Conv2dShape& s)
+      : x(random_vector(s.batch * s.in_channels * s.in_h * s.in_w)),
+        w(random_vector(s.out_channels * s.in_channels * s.kernel_h * s.kernel_w)),
+        b(random_vector(s.out_channels)),
+        y(random_vector(s.batch * s.out_channels * s.out_h() * s.out_w())),
+        gx(x.size()),
+        gw(w.size()),
+        gb(b.size()) {}
+};
+
+void BM_Conv2dForward(benchmark::State& state) {
+  const Conv2dShape& s = kConv[state.range(0)];
+  ConvBuffers d(s);
+  for (auto _ : state) cpu::conv2d_forward(s, d.x.data(), d.w.data(), d.b.data(), d.y.data());
+  state.SetItemsProcessed(state.iterations() * s.batch);
+}
+BENCHMARK(BM_Conv2dForward)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+void BM_Conv2dBackwardInput(benchmark::State& state) {
+  const Conv2dShape& s = kConv[state.range(0)];
+  ConvBuffers d(s);
+  for (auto _ : state) cpu::conv2d_backward_input(s, d.y.data(), d.w.data(), d.gx.data());
+  state.SetItemsProcessed(state.iterations() * s.batch);
+}
+// Layer 0's input is the image, which needs no gradient in training; measured for contrast only.
+BENCHMARK(BM_Conv2dBackwardInput)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+void BM_Conv2dBackwardWeight(benchmark::State& state) {
+  const Conv2dShape& s = kConv[state.range(0)];
+  ConvBuffers d(s);
+  for (auto _ : state) cpu::conv2d_backward_weight(s, d.x.data(), d.y.data(), d.gw.data(), d.gb.data());
+  state.SetItemsProcessed(state.iterations() * s.batch);
+}
+BENCHMARK(BM_Conv2dBackwardWeight)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+// All convolution work of one training step: both forwards, layer 1's input gradient, both
+// weight gradients (what the training loop does per batch).
+void BM_Conv2dTrainingStep(benchmark::State& state) {
+  ConvBuffers d0(kConv[0]), d1(kConv[1]);
+  for (auto _ : state) {
+    cpu::conv2d_forward(kConv[0], d0.x.data(), d0.w.data(), d0.b.data(), d0.y.data());
+    cpu::conv2d_forward(kConv[1], d1.x.data(), d1.w.data(), d1.b.data(), d1.y.data());
+    cpu::conv2d_backward_input(kConv[1], d1.y.data(), d1.w.data(), d1.gx.data());
+    cpu::conv2d_backward_weight(kConv[1], d1.x.data(), d1.y.data(), d1.gw.data(), d1.gb.data());
+    cpu::conv2d_backward_weight(kConv[0], d0.x.data(), d0.y.data(), d0.gw.data(), d0.gb.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_Conv2dTrainingStep)->Unit(benchmark::kMillisecond);
+
+void BM_MaxPoolForward(benchmark::State& state) {
+  const Pool2dShape& s = kPool[state.range(0)];
+  const auto x = random_vector(s.batch * s.channels * s.in_h * s.in_w);
+  std::vector<float> y(static_cast<size_t>(s.batch * s.channels * s.out_h() * s.out_w()));
+  std::vector<int32_t> arg(y.size());
+  for (auto _ : state) cpu::max_pool2d_forward(s, x.data(), y.data(), arg.data());
+  state.SetItemsProcessed(state.iterations() * s.batch);
+}
+BENCHMARK(BM_MaxPoolForward)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+void BM_MaxPoolBackward(benchmark::State& state) {
+  const Pool2dShape& s = kPool[state.range(0)];
+  const auto x = random_vector(s.batch * s.channels * s.in_h * s.in_w);
+  std::vector<float> y(static_cast<size_t>(s.batch * s.channels * s.out_h() * s.out_w())), gx(x.size());
+  std::vector<int32_t> arg(y.size());
+  cpu::max_pool2d_forward(s, x.data(), y.data(), arg.data());
+  for (auto _ : state) cpu::max_pool2d_backward(s, y.data(), arg.data(), gx.data());
+  state.SetItemsProcessed(state.iterations() * s.batch);
+}
+BENCHMARK(BM_MaxPoolBackward)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+void BM_LinearForward(benchmark::State& state) {
+  const LinearShape& s = kLinear[state.range(0)];
+  const auto x = random_vector(s.rows * s.in_features), w = random_vector(s.out_features * s.in_features);
+  const auto b = random_vector(s.out_features);
+  std::vector<float> y(static_cast<size_t>(s.rows * s.out_features));
+  for (auto _ : state) cpu::linear_forward(s, x.data(), w.data(), b.data(), y.data());
+  state.SetItemsProcessed(state.iterations() * s.rows);
+}
+BENCHMARK(BM_LinearForward)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+void BM_LinearBackward(benchmark::State& state) {
+  const LinearShape& s = kLinear[state.range(0)];
+  const auto x = random_vector(s.rows * s.in_features), w = random_vector(s.out_features * s.in_features);
+  const auto gy = random_vector(s.rows * s.out_features);
+  std::vector<float> gx(x.size()), gw(w.size()), gb(static_cast<size_t>(s.out_features));
+  for (auto _ : state) cpu::linear_backward(s, x.data(), w.data(), gy.data(), gx.data(), gw.data(), gb.data());
+  state.SetItemsProcessed(state.iterations() * s.rows);
+}
+BENCHMARK(BM_LinearBackward)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+// The naive loops on a small slice of layer 1 (8 images), to show what oneDNN buys.
+void BM_ReferenceConv2dForward(benchmark::State& state) {
+  const Conv2dShape s{8, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1};
+  ConvBuffers d(s);
+  for (auto _ : state) reference::conv2d_forward(s, d.x.data(), d.w.data(), d.b.data(), d.y.data());
+  state.SetItemsProcessed(state.iterations() * s.batch);
+}
+BENCHMARK(BM_ReferenceConv2dForward)->Unit(benchmark::kMillisecond);
+
+void BM_FastConv2dForwardSmall(benchmark::State& state) {
+  const Conv2dShape s{8, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1};
+  ConvBuffers d(s);
+  for (auto _ : state) cpu::conv2d_forward(s, d.x.data(), d.w.data(), d.b.data(), d.y.data());
+  state.SetItemsProcessed(state.iterations() * s.batch);
+}
+BENCHMARK(BM_FastConv2dForwardSmall)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,261 @@
+// Convolution through oneDNN.
+//
+// Why the plan cache: creating a oneDNN primitive (choosing an implementation, JIT-compiling it)
+// costs tens of microseconds to milliseconds, and so does allocating its blocked buffers. A
+// training epoch calls each convolution ~469 times with the same shape, so each (shape,
+// direction, bias, thread count) gets a Plan built once: primitive descriptor, primitive, the
+// blocked intermediate buffers, the reorders to and from the caller's plain layout, and a
+// user-owned scratchpad. In steady state a call only rebinds the caller's pointers and executes.
+//
+// The thread count is part of the key because oneDNN partitions work for the number of OpenMP
+// threads it sees when the primitive is created; fovea::set_num_threads must not leave a stale plan.
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "fovea/error.hpp"
+#include "kernels/cpu/dnnl_context.hpp"
+#include "kernels/cpu/kernels.hpp"
+
+namespace fovea::kernels::cpu {
+
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+enum class Direction : int64_t { forward, backward_input, backward_weight };
+
+using Key = std::array<int64_t, 14>;
+
+Key make_key(const Conv2dShape& s, Direction d, bool with_bias) {
+  return {s.batch,    s.in_channels, s.in_h,     s.in_w,  s.out_channels, s.kernel_h,      s.kernel_w,
+          s.stride_h, s.stride_w,    s.pad_h,    s.pad_w, int64_t(d),     int64_t(with_bias),
+          int64_t(omp_get_max_threads())};
+}
+
+// One tensor argument of a primitive. `user` wraps the caller's plain NCHW/OIHW buffer and is
+// rebound on every call; `inner` is what the primitive touches: the very same memory object when
+// oneDNN accepts the plain layout, otherwise a blocked buffer allocated once, with a reorder
+// between the two.
+struct Operand {
+  bool is_output;
+  memory user, inner;
+  std::optional<dnnl::reorder> reorder;
+};
+
+struct Plan {
+  dnnl::primitive primitive;
+  std::vector<Operand> operands;  // in the order the caller's pointers are passed to run()
+  std::unordered_map<int, memory> args;
+};
+
+// The descriptors of one convolution problem, in the user's plain layouts and as `any`.
+struct Descs {
+  memory::dims src, wei, dst, bias, strides, pad_l, pad_r;
+  memory::desc plain(const memory::dims& d, tag t) const { return memory::desc(d, dt::f32, t); }
+  memory::desc any(const memory::dims& d) const { return memory::desc(d, dt::f32, tag::any); }
+};
+
+Descs make_descs(const Conv2dShape& s) {
+  const int64_t oh = s.out_h(), ow = s.out_w();
+  // PyTorch floors the output size; oneDNN wants the right padding that makes the arithmetic
+  // exact, which is negative when the last rows/columns of the input are never reached.
+  const int64_t pad_b = (oh - 1) * s.stride_h + s.kernel_h - s.in_h - s.pad_h;
+  const int64_t pad_r = (ow - 1) * s.stride_w + s.kernel_w - s.in_w - s.pad_w;
+  return {{s.batch, s.in_channels, s.in_h, s.in_w},
+          {s.out_channels, s.in_channels, s.kernel_h, s.kernel_w},
+          {s.batch, s.out_channels, oh, ow},
+          {s.out_channels},
+          {s.stride_h, s.stride_w},
+          {s.pad_h, s.pad_w},
+          {pad_b, pad_r}};
+}
+
+dnnl::primitive_attr user_scratchpad() {
+  dnnl::primitive_attr attr;
+  // A scratchpad owned by the plan, instead of one oneDNN sizes and may grow on its own.
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+void add_operand(Plan& p, int arg, const memory::desc& user_md, const memory::desc& wanted, bool is_output) {
+  auto& engine = detail::dnnl_engine();
+  Operand op{is_output, memory(user_md, engine, DNNL_MEMORY_NONE), {}, {}};
+  if (wanted == user_md) {
+    op.inner = op.user;
+  } else {
+    op.inner = memory(wanted, engine);
+    op.reorder = is_output ? dnnl::reorder(op.inner, op.user) : dnnl::reorder(op.user, op.inner);
+  }
+  p.args[arg] = op.inner;
+  p.operands.push_back(std::move(op));
+}
+
+template <class PrimitiveDesc>
+void add_scratchpad(Plan& p, const PrimitiveDesc& pd) {
+  p.args[DNNL_ARG_SCRATCHPAD] = memory(pd.scratchpad_desc(), detail::dnnl_engine());
+}
+
+// Direct convolution only: Winograd would change the numbers relative to the reference.
+constexpr auto kAlgorithm = dnnl::algorithm::convolution_direct;
+
+dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d, bool with_bias,
+                                                     const dnnl::primitive_attr& attr) {
+  using conv = dnnl::convolution_forward;
+  const auto pk = dnnl::prop_kind::forward_training;
+  auto desc = with_bias ? conv::desc(pk, kAlgorithm, d.any(d.src), d.any(d.wei), d.plain(d.bias, tag::x),
+                                     d.any(d.dst), d.strides, d.pad_l, d.pad_r)
+                        : conv::desc(pk, kAlgorithm, d.any(d.src), d.any(d.wei), d.any(d.dst), d.strides,
+                                     d.pad_l, d.pad_r);
+  return conv::primitive_desc(desc, attr, detail::dnnl_engine());
+}
+
+// Operand order: input, weight, [bias], output.
+std::unique_ptr<Plan> build_forward(const Conv2dShape& s, bool with_bias) {
+  const Descs d = make_descs(s);
+  auto pd = forward_pd(d, with_bias, user_scratchpad());
+  auto p = std::make_unique<Plan>();
+  add_operand(*p, DNNL_ARG_SRC, d.plain(d.src, tag::nchw), pd.src_desc(), false);
+  add_operand(*p, DNNL_ARG_WEIGHTS, d.plain(d.wei, tag::oihw), pd.weights_desc(), false);
+  if (with_bias) add_operand(*p, DNNL_ARG_BIAS, d.plain(d.bias, tag::x), pd.bias_desc(), false);
+  add_operand(*p, DNNL_ARG_DST, d.plain(d.dst, tag::nchw), pd.dst_desc(), true);
+  add_scratchpad(*p, pd);
+  p->primitive = dnnl::convolution_forward(pd);
+  return p;
+}
+
+// Operand order: grad_output, weight, grad_input.
+std::unique_ptr<Plan> build_backward_input(const Conv2dShape& s) {
+  using conv = dnnl::convolution_backward_data;
+  const Descs d = make_descs(s);
+  auto hint = forward_pd(d, false, dnnl::primitive_attr());
+  conv::desc desc(kAlgorithm, d.any(d.src), d.any(d.wei), d.any(d.dst), d.strides, d.pad_l, d.pad_r);
+  conv::primitive_desc pd(desc, user_scratchpad(), detail::dnnl_engine(), hint);
+  auto p = std::make_unique<Plan>();
+  add_operand(*p, DNNL_ARG_DIFF_DST, d.plain(d.dst, tag::nchw), pd.diff_dst_desc(), false);
+  add_operand(*p, DNNL_ARG_WEIGHTS, d.plain(d.wei, tag::oihw), pd.weights_desc(), false);
+  add_operand(*p, DNNL_ARG_DIFF_SRC, d.plain(d.src, tag::nchw), pd.diff_src_desc(), true);
+  add_scratchpad(*p, pd);
+  p->primitive = conv(pd);
+  return p;
+}
+
+// Operand order: input, grad_output, grad_weight, [grad_bias].
+std::unique_ptr<Plan> build_backward_weight(const Conv2dShape& s, bool with_bias) {
+  using conv = dnnl::convolution_backward_weights;
+  const Descs d = make_descs(s);
+  auto hint = forward_pd(d, with_bias, dnnl::primitive_attr());
+  auto desc = with_bias ? conv::desc(kAlgorithm, d.any(d.src), d.any(d.wei), d.plain(d.bias, tag::x),
+                                     d.any(d.dst), d.strides, d.pad_l, d.pad_r)
+                        : conv::desc(kAlgorithm, d.any(d.src), d.any(d.wei), d.any(d.dst), d.strides, d.pad_l,
+                                     d.pad_r);
+  conv::primitive_desc pd(desc, user_scratchpad(), detail::dnnl_engine(), hint);
+  auto p = std::make_unique<Plan>();
+  add_operand(*p, DNNL_ARG_SRC, d.plain(d.src, tag::nchw), pd.src_desc(), false);
+  add_operand(*p, DNNL_ARG_DIFF_DST, d.plain(d.dst, tag::nchw), pd.diff_dst_desc(), false);
+  add_operand(*p, DNNL_ARG_DIFF_WEIGHTS, d.plain(d.wei, tag::oihw), pd.diff_weights_desc(), true);
+  if (with_bias) add_operand(*p, DNNL_ARG_DIFF_BIAS, d.plain(d.bias, tag::x), pd.diff_bias_desc(), true);
+  add_scratchpad(*p, pd);
+  p->primitive = conv(pd);
+  return p;
+}
+
+void run(Plan& p, std::initializer_list<const void*> pointers) {
+  auto& stream = detail::dnnl_stream();
+  auto op = p.operands.begin();
+  // oneDNN takes non-const handles for every argument; inputs are only ever read.
+  for (const void* ptr : pointers) (op++)->user.set_data_handle(const_cast<void*>(ptr));
+  for (auto& o : p.operands)
+    if (!o.is_output && o.reorder) o.reorder->execute(stream, o.user, o.inner);
+  p.primitive.execute(stream, p.args);
+  for (auto& o : p.operands)
+    if (o.is_output && o.reorder) o.reorder->execute(stream, o.inner, o.user);
+  stream.wait();
+}
+
+// A handful of shapes per network (each layer, the last short batch, evaluation batches); the cap
+// only stops a program that sweeps shapes from holding every plan forever.
+constexpr size_t kMaxPlans = 64;
+
+struct PlanCache {
+  std::mutex mutex;
+  std::vector<std::pair<Key, std::unique_ptr<Plan>>> plans;  // oldest first
+};
+
+// Deliberately never destroyed: plans hold oneDNN objects tied to the engine, and tearing them
+// down during static destruction, in an order relative to the engine and to OpenMP's shutdown
+// that nothing guarantees, buys nothing at exit.
+PlanCache& plan_cache() {
+  static PlanCache* cache = new PlanCache;
+  return *cache;
+}
+
+// The lock covers execution too: a plan's blocked buffers are shared by every caller of that shape.
+template <class Build>
+void execute(const Key& key, Build build, std::initializer_list<const void*> pointers) {
+  PlanCache& cache = plan_cache();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  try {
+    auto& plans = cache.plans;
+    auto it = std::find_if(plans.begin(), plans.end(), [&](const auto& e) { return e.first == key; });
+    if (it == plans.end()) {
+      if (plans.size() >= kMaxPlans) plans.erase(plans.begin());
+      plans.emplace_back(key, build());
+      it = std::prev(plans.end());
+    }
+    run(*it->second, pointers);
+  } catch (const dnnl::error& e) {
+    // Shapes are validated by the ops layer, so this is oneDNN refusing a valid problem: say which.
+    std::string shape;
+    for (size_t i = 0; i < 11; ++i) shape += (i ? "," : "") + std::to_string(key[i]);
+    throw Error("oneDNN convolution failed for shape (N,C,H,W,O,kH,kW,sH,sW,pH,pW) = (" + shape +
+                "): " + e.what());
+  }
+}
+
+}  // namespace
+
+void conv2d_forward(const Conv2dShape& s, const float* input, const float* weight, const float* bias,
+                    float* output) {
+  if (s.batch == 0) return;
+  const bool with_bias = bias != nullptr;
+  auto build = [&] { return build_forward(s, with_bias); };
+  if (with_bias)
+    execute(make_key(s, Direction::forward, true), build, {input, weight, bias, output});
+  else
+    execute(make_key(s, Direction::forward, false), build, {input, weight, output});
+}
+
+void conv2d_backward_input(const Conv2dShape& s, const float* grad_output, const float* weight,
+                           float* grad_input) {
+  if (s.batch == 0) return;
+  execute(make_key(s, Direction::backward_input, false), [&] { return build_backward_input(s); },
+          {grad_output, weight, grad_input});
+}
+
+void conv2d_backward_weight(const Conv2dShape& s, const float* input, const float* grad_output,
+                            float* grad_weight, float* grad_bias) {
+  if (s.batch == 0) {  // an empty batch contributes nothing, but the outputs must still be written
+    std::fill_n(grad_weight, s.out_channels * s.in_channels * s.kernel_h * s.kernel_w, 0.0f);
+    if (grad_bias) std::fill_n(grad_bias, s.out_channels, 0.0f);
+    return;
+  }
+  const bool with_bias = grad_bias != nullptr;
+  auto build = [&] { return build_backward_weight(s, with_bias); };
+  if (with_bias)
+    execute(make_key(s, Direction::backward_weight, true), build, {input, grad_output, grad_weight, grad_bias});
+  else
+    execute(make_key(s, Direction::backward_weight, false), build, {input, grad_output, grad_weight});
+}
+
+}  // namespace fovea::kernels::cpu

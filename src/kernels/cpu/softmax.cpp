@@ -1,0 +1,59 @@
+// Log-softmax over rows and the classification losses built on it.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/cpu/kernels.hpp"
+
+namespace fovea::kernels::cpu {
+
+namespace {
+// MNIST's 128 x 10 logits are far below this: a parallel region would cost more than the work.
+constexpr int64_t kParallelThreshold = 1 << 16;
+}  // namespace
+
+void log_softmax_forward(int64_t rows, int64_t classes, const float* x, float* y) {
+#pragma omp parallel for schedule(static) if (rows * classes > kParallelThreshold)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * classes;
+    float* yr = y + r * classes;
+    // Subtracting the row maximum keeps exp() from overflowing on large logits.
+    const float m = *std::max_element(xr, xr + classes);
+    float sum = 0.0f;
+    for (int64_t c = 0; c < classes; ++c) sum += std::exp(xr[c] - m);
+    // (x - m) - log(sum), not x - (m + log(sum)): with logits near 1e4 the float m + log(sum)
+    // rounds away most of log(sum), as PyTorch avoids too.
+    const float log_sum = std::log(sum);
+    for (int64_t c = 0; c < classes; ++c) yr[c] = (xr[c] - m) - log_sum;
+  }
+}
+
+void log_softmax_backward(int64_t rows, int64_t classes, const float* y, const float* grad_y,
+                          float* grad_x) {
+#pragma omp parallel for schedule(static) if (rows * classes > kParallelThreshold)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* yr = y + r * classes;
+    const float* gr = grad_y + r * classes;
+    float sum = 0.0f;
+    for (int64_t c = 0; c < classes; ++c) sum += gr[c];
+    for (int64_t c = 0; c < classes; ++c) grad_x[r * classes + c] = gr[c] - std::exp(yr[c]) * sum;
+  }
+}
+
+float nll_loss_forward(int64_t rows, int64_t classes, const float* log_probs, const int64_t* target) {
+  // Serial and in double: one fixed order, whatever the thread count.
+  double sum = 0.0;
+  for (int64_t r = 0; r < rows; ++r) sum -= log_probs[r * classes + target[r]];
+  return float(sum / double(rows));
+}
+
+void cross_entropy_backward(int64_t rows, int64_t classes, const float* log_probs, const int64_t* target,
+                            float scale, float* grad_x) {
+#pragma omp parallel for schedule(static) if (rows * classes > kParallelThreshold)
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < classes; ++c) {
+      const float onehot = c == target[r] ? 1.0f : 0.0f;
+      grad_x[r * classes + c] = (std::exp(log_probs[r * classes + c]) - onehot) * scale;
+    }
+}
+
+}  // namespace fovea::kernels::cpu
