@@ -2,6 +2,7 @@
 // a non-zero exit; a real epoch prints the seed's format.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -18,15 +19,21 @@ struct Result {
 };
 
 Result run(const std::string& args) {
+  // Per-test file names: ctest runs these tests in parallel processes.
   auto dir = std::filesystem::temp_directory_path();
-  std::string out_path = (dir / "fovea_cli_out.txt").string(), err_path = (dir / "fovea_cli_err.txt").string();
+  std::string tag = std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+                    std::to_string(getpid());
+  std::string out_path = (dir / ("fovea_cli_out_" + tag)).string(), err_path = (dir / ("fovea_cli_err_" + tag)).string();
   std::string cmd = std::string(FOVEA_CLI_PATH) + " " + args + " >" + out_path + " 2>" + err_path + " </dev/null";
   int status = std::system(cmd.c_str());
   auto slurp = [](const std::string& p) {
     std::ifstream in(p);
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out_path), slurp(err_path)};
+  Result r{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out_path), slurp(err_path)};
+  std::filesystem::remove(out_path);
+  std::filesystem::remove(err_path);
+  return r;
 }
 
 // Exactly one line on stderr, starting "fovea: error:" and containing `needle`.
