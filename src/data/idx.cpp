@@ -49,7 +49,7 @@ std::vector<uint8_t> read_maybe_gzip(const std::string& path) {
   return detail::gunzip(bytes.data(), bytes.size(), path);
 }
 
-IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& name) {
+IdxArray parse_idx(std::vector<uint8_t> bytes, const std::string& name) {
   const size_t size = bytes.size();
   if (size < 4)
     throw IOError(name + ": truncated at byte " + std::to_string(size) +
@@ -95,7 +95,8 @@ IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& name) {
     throw IOError(name + ": " + std::to_string(found - expected) + " trailing bytes at byte " +
                   std::to_string(header + expected) + ": expected the file to end after " + std::to_string(expected) +
                   what);
-  array.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
+  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(header));
+  array.data = std::move(bytes);
   return array;
 }
 

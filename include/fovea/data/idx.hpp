@@ -16,8 +16,9 @@ struct IdxArray {
 // Throws IOError naming the file, the byte offset and what was expected on a missing file, a wrong
 // magic number, a truncated file or trailing bytes.
 IdxArray read_idx(const std::string& path);
-// Parses IDX from bytes already in memory (decompressed); `name` is used in error messages.
-IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& name);
+// Parses IDX from bytes already in memory (decompressed); `name` is used in error messages. Takes
+// the bytes by value and strips the header in place, so a 47 MB file is never held twice.
+IdxArray parse_idx(std::vector<uint8_t> bytes, const std::string& name);
 // The whole file, gunzipped when it starts with the gzip magic bytes.
 std::vector<uint8_t> read_maybe_gzip(const std::string& path);
 
