@@ -7,9 +7,12 @@
 //
 // Room for growth without touching the layers above:
 //  * `Device` says where the storage lives. Only CPU exists today; a CUDA storage slots in beside it.
-//  * `Layout` says how the elements are ordered in memory. Today every tensor is `Strided`
-//    (contiguous, row-major). A backend-specific blocked layout (oneDNN's nChw16c, say) is a second
-//    value here; ops that cannot read it ask for `contiguous()`, which reorders.
+//  * `Layout` says how the elements are ordered in memory: `Strided` (contiguous, row-major, what
+//    every accessor shows) or `Blocked`, a backend layout such as oneDNN's nChw16c that the
+//    convolution and pooling kernels pass between themselves without reordering. A blocked tensor
+//    is converted to row-major, in place and once, the first time anything asks for `data()`
+//    (or a view, an element, ...), so the layout never changes what a program sees; only ops that
+//    understand the backend layout read it as it is.
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -18,10 +21,11 @@
 
 namespace fovea {
 
-class Node;  // autograd/node, defined in autograd.hpp
+class Node;           // defined in autograd.hpp
+struct BackendLayout;  // opaque; defined by the kernels that produce it
 
 enum class Device { CPU, CUDA };
-enum class Layout { Strided };
+enum class Layout { Strided, Blocked };
 
 using Shape = std::vector<int64_t>;
 
@@ -61,6 +65,7 @@ class Tensor {
   Device device() const;
   Layout layout() const;
 
+  // Row-major data; converts a Blocked tensor to Strided first (not thread-safe for that tensor).
   float* data();
   const float* data() const;
 
@@ -115,6 +120,7 @@ struct TensorImpl {
   int64_t offset = 0;  // in elements, for views into a larger storage
   Shape shape;
   Layout layout = Layout::Strided;
+  std::shared_ptr<const BackendLayout> backend_layout;  // set when layout == Blocked
   bool requires_grad = false;
   Tensor grad;
   std::shared_ptr<Node> grad_fn;

@@ -6,6 +6,7 @@
 #include "fovea/ops.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "ops/op_helpers.hpp"
+#include "tensor/blocked.hpp"
 
 namespace fovea {
 
@@ -28,19 +29,27 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, std
   if (s.in_h + 2 * s.pad_h < s.kernel_h || s.in_w + 2 * s.pad_w < s.kernel_w)
     throw ShapeError("conv2d: kernel " + to_string(weight.shape()) + " is larger than the padded input " +
                      to_string(input.shape()));
-  Tensor out = Tensor::empty({s.batch, s.out_channels, s.out_h(), s.out_w()});
-  kernels::cpu::conv2d_forward(s, input.data(), weight.data(), bias.defined() ? bias.data() : nullptr, out.data());
+  // The output stays in the layout oneDNN computes it in (blocked, for these shapes); the next
+  // convolution, ReLU or max pooling reads it as it is, and anything else converts it on access.
+  const bool has_bias = bias.defined();
+  Tensor out = blocked::empty({s.batch, s.out_channels, s.out_h(), s.out_w()},
+                              kernels::cpu::conv2d_output_layout(s, has_bias));
+  kernels::cpu::conv2d_forward(s, blocked::raw_data(input), weight.data(), has_bias ? bias.data() : nullptr,
+                               blocked::raw_data(out), blocked::layout_of(input), blocked::layout_of(out));
   if (needs_graph({&input, &weight, &bias})) {
     Tensor x = input.detach(), w = weight.detach();
-    bool need_input = input.requires_grad(), has_bias = bias.defined();
+    bool need_input = input.requires_grad();
     record(out, "ConvolutionBackward", {input, weight, bias}, [s, x, w, need_input, has_bias](const Tensor& g) {
       Tensor gx, gw = Tensor::empty(w.shape()), gb;
       if (need_input) {
-        gx = Tensor::empty(x.shape());
-        kernels::cpu::conv2d_backward_input(s, g.data(), w.data(), gx.data());
+        gx = blocked::empty(x.shape(), kernels::cpu::conv2d_input_grad_layout(s));
+        kernels::cpu::conv2d_backward_input(s, blocked::raw_data(g), w.data(), blocked::raw_data(gx),
+                                            blocked::layout_of(g), blocked::layout_of(gx));
       }
       if (has_bias) gb = Tensor::empty({s.out_channels});
-      kernels::cpu::conv2d_backward_weight(s, x.data(), g.data(), gw.data(), has_bias ? gb.data() : nullptr);
+      kernels::cpu::conv2d_backward_weight(s, blocked::raw_data(x), blocked::raw_data(g), gw.data(),
+                                           has_bias ? gb.data() : nullptr, blocked::layout_of(x),
+                                           blocked::layout_of(g));
       return std::vector<Tensor>{gx, gw, gb};
     });
   }

@@ -5,6 +5,7 @@
 #include "fovea/ops.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "ops/op_helpers.hpp"
+#include "tensor/blocked.hpp"
 
 namespace fovea {
 
@@ -84,14 +85,21 @@ Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator*(const Tensor& a, float s) { return mul(a, s); }
 
 Tensor relu(const Tensor& x) {
-  Tensor y = Tensor::empty(x.shape());
-  kernels::cpu::relu_forward(x.numel(), x.data(), y.data());
+  // Elementwise, so any layout will do: the output keeps the input's (padding stays zero).
+  Tensor y = blocked::empty(x.shape(), x.impl()->backend_layout);
+  kernels::cpu::relu_forward(blocked::storage_floats(x), blocked::raw_data(x), blocked::raw_data(y));
   if (needs_graph({&x})) {
     // Save the output, not the input: y > 0 exactly where x > 0, and y is needed anyway downstream.
     Tensor saved = y.detach();
     record(y, "ReluBackward", {x}, [saved](const Tensor& g) {
-      Tensor gx = Tensor::empty(g.shape());
-      kernels::cpu::relu_backward(g.numel(), saved.data(), g.data(), gx.data());
+      if (!kernels::cpu::same_layout(blocked::layout_of(g), blocked::layout_of(saved))) {
+        Tensor gx = Tensor::empty(g.shape());
+        kernels::cpu::relu_backward(g.numel(), saved.data(), g.data(), gx.data());
+        return std::vector<Tensor>{gx};
+      }
+      Tensor gx = blocked::empty(g.shape(), g.impl()->backend_layout);
+      kernels::cpu::relu_backward(blocked::storage_floats(g), blocked::raw_data(saved), blocked::raw_data(g),
+                                  blocked::raw_data(gx));
       return std::vector<Tensor>{gx};
     });
   }

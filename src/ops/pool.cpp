@@ -7,6 +7,7 @@
 #include "fovea/ops.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "ops/op_helpers.hpp"
+#include "tensor/blocked.hpp"
 
 namespace fovea {
 
@@ -31,11 +32,33 @@ kernels::Pool2dShape pool_shape(const char* op, const Tensor& input, std::pair<i
   return s;
 }
 
+// Input in a backend layout (from a convolution): pool it there, through oneDNN.
+Tensor max_pool2d_blocked(const Tensor& input, const kernels::Pool2dShape& s, const BackendLayout* layout) {
+  auto info = kernels::cpu::max_pool2d_blocked_info(s, *layout);
+  Tensor out = blocked::empty({s.batch, s.channels, s.out_h(), s.out_w()}, info.dst);
+  auto workspace = std::make_shared<std::vector<uint8_t>>(info.workspace_bytes);
+  kernels::cpu::max_pool2d_forward_blocked(s, *layout, blocked::raw_data(input), blocked::raw_data(out),
+                                           workspace->data());
+  if (needs_graph({&input})) {
+    Shape in_shape = input.shape();
+    // Keep the input's layout alive with the node: backward writes the gradient in it.
+    std::shared_ptr<const BackendLayout> in_layout = input.impl()->backend_layout;
+    record(out, "MaxPool2DBackward", {input}, [s, workspace, in_shape, in_layout](const Tensor& g) {
+      Tensor gx = blocked::empty(in_shape, in_layout);
+      kernels::cpu::max_pool2d_backward_blocked(s, *in_layout, blocked::raw_data(g), blocked::layout_of(g),
+                                                workspace->data(), blocked::raw_data(gx));
+      return std::vector<Tensor>{gx};
+    });
+  }
+  return out;
+}
+
 }  // namespace
 
 Tensor max_pool2d(const Tensor& input, std::pair<int64_t, int64_t> kernel, std::pair<int64_t, int64_t> stride,
                   std::pair<int64_t, int64_t> padding) {
   auto s = pool_shape("max_pool2d", input, kernel, stride, padding);
+  if (const BackendLayout* layout = blocked::layout_of(input)) return max_pool2d_blocked(input, s, layout);
   Tensor out = Tensor::empty({s.batch, s.channels, s.out_h(), s.out_w()});
   // The argmax is needed only for backward, but computing it costs no extra pass.
   auto argmax = std::make_shared<std::vector<int32_t>>(out.numel());

@@ -10,6 +10,8 @@
 #include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
 #include "fovea/random.hpp"
+#include "kernels/cpu/layout.hpp"
+#include "tensor/blocked.hpp"
 
 namespace fovea {
 
@@ -58,7 +60,47 @@ TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl) {
   return *impl;
 }
 
+// Converts a Blocked tensor to row-major in place: a new storage, reordered once.
+TensorImpl& materialized(const std::shared_ptr<TensorImpl>& ptr) {
+  TensorImpl& impl = checked(ptr);
+  if (impl.layout == Layout::Blocked) {
+    auto plain = std::make_shared<Storage>(fovea::numel(impl.shape));
+    kernels::cpu::reorder_to_plain(*impl.backend_layout, impl.storage->data + impl.offset, plain->data);
+    impl.storage = std::move(plain);
+    impl.offset = 0;
+    impl.layout = Layout::Strided;
+    impl.backend_layout.reset();
+  }
+  return impl;
+}
+
 }  // namespace
+
+namespace blocked {
+
+Tensor empty(const Shape& shape, const kernels::cpu::LayoutPtr& layout) {
+  if (!layout) return Tensor::empty(shape);
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(kernels::cpu::layout_storage_floats(*layout));
+  impl->shape = shape;
+  impl->layout = Layout::Blocked;
+  impl->backend_layout = layout;
+  return Tensor(impl);
+}
+
+const BackendLayout* layout_of(const Tensor& t) { return checked(t.impl_ptr()).backend_layout.get(); }
+
+float* raw_data(const Tensor& t) {
+  TensorImpl& impl = checked(t.impl_ptr());
+  return impl.storage->data + impl.offset;
+}
+
+int64_t storage_floats(const Tensor& t) {
+  TensorImpl& impl = checked(t.impl_ptr());
+  return impl.backend_layout ? kernels::cpu::layout_storage_floats(*impl.backend_layout) : fovea::numel(impl.shape);
+}
+
+}  // namespace blocked
 
 Tensor Tensor::empty(const Shape& shape) { return Tensor(make_impl(shape)); }
 
@@ -76,8 +118,14 @@ int64_t Tensor::size(int64_t d) const {
 int64_t Tensor::numel() const { return fovea::numel(shape()); }
 Device Tensor::device() const { return checked(impl_).storage->device; }
 Layout Tensor::layout() const { return checked(impl_).layout; }
-float* Tensor::data() { return checked(impl_).storage->data + impl_->offset; }
-const float* Tensor::data() const { return checked(impl_).storage->data + impl_->offset; }
+float* Tensor::data() {
+  TensorImpl& impl = materialized(impl_);
+  return impl.storage->data + impl.offset;
+}
+const float* Tensor::data() const {
+  TensorImpl& impl = materialized(impl_);
+  return impl.storage->data + impl.offset;
+}
 
 float Tensor::item() const {
   if (numel() != 1)
@@ -116,6 +164,7 @@ Tensor Tensor::view(const Shape& requested) const {
   if (fovea::numel(shape) != numel())
     throw ShapeError("shape " + to_string(requested) + " is invalid for input of size " +
                      std::to_string(numel()) + " (shape " + to_string(this->shape()) + ")");
+  materialized(impl_);  // Flatten and friends read row-major order, as PyTorch's parity needs
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = impl_->storage;
   impl->offset = impl_->offset;
@@ -148,7 +197,11 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
 
 // A view for gradients: never records a graph (backward itself is not differentiated).
 Tensor Tensor::contiguous_view(const Shape& shape) const {
+  // The same shape keeps a blocked layout (detach); another shape needs row-major order.
+  if (checked(impl_).layout == Layout::Blocked && shape != impl_->shape) materialized(impl_);
   auto impl = std::make_shared<TensorImpl>();
+  impl->layout = impl_->layout;
+  impl->backend_layout = impl_->backend_layout;
   impl->storage = checked(impl_).storage;
   impl->offset = impl_->offset;
   impl->shape = shape;
@@ -156,8 +209,8 @@ Tensor Tensor::contiguous_view(const Shape& shape) const {
 }
 
 Tensor Tensor::clone() const {
-  Tensor out = empty(shape());
-  std::memcpy(out.data(), data(), sizeof(float) * numel());
+  Tensor out = blocked::empty(shape(), checked(impl_).backend_layout);
+  std::memcpy(blocked::raw_data(out), blocked::raw_data(*this), sizeof(float) * blocked::storage_floats(*this));
   if (needs_graph({this}))
     record(out, "CloneBackward", {*this}, [](const Tensor& g) { return std::vector<Tensor>{g}; });
   return out;
@@ -226,9 +279,11 @@ Tensor& Tensor::fill_(float value) {
 Tensor& Tensor::add_(const Tensor& other, float alpha) {
   if (other.shape() != shape())
     throw ShapeError("add_: shapes " + to_string(shape()) + " and " + to_string(other.shape()) + " differ");
-  float* a = data();
-  const float* b = other.data();
-  int64_t n = numel();
+  // Two tensors in the same blocked layout add element for element over their storage.
+  const bool same = kernels::cpu::same_layout(blocked::layout_of(*this), blocked::layout_of(other));
+  float* a = same ? blocked::raw_data(*this) : data();
+  const float* b = same ? blocked::raw_data(other) : other.data();
+  int64_t n = same ? blocked::storage_floats(*this) : numel();
   for (int64_t i = 0; i < n; ++i) a[i] += alpha * b[i];
   return *this;
 }

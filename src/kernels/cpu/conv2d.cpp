@@ -24,6 +24,7 @@
 #include "fovea/error.hpp"
 #include "kernels/cpu/dnnl_context.hpp"
 #include "kernels/cpu/kernels.hpp"
+#include "kernels/cpu/layout_impl.hpp"
 
 namespace fovea::kernels::cpu {
 
@@ -35,12 +36,13 @@ using dt = memory::data_type;
 
 enum class Direction : int64_t { forward, backward_input, backward_weight };
 
-using Key = std::array<int64_t, 14>;
+using Key = std::array<int64_t, 16>;
 
-Key make_key(const Conv2dShape& s, Direction d, bool with_bias) {
+// Activation layouts are interned handles (layout_impl.hpp), so their addresses identify them.
+Key make_key(const Conv2dShape& s, Direction d, bool with_bias, const BackendLayout* a, const BackendLayout* b) {
   return {s.batch,    s.in_channels, s.in_h,     s.in_w,  s.out_channels, s.kernel_h,      s.kernel_w,
           s.stride_h, s.stride_w,    s.pad_h,    s.pad_w, int64_t(d),     int64_t(with_bias),
-          int64_t(omp_get_max_threads())};
+          int64_t(omp_get_max_threads()), reinterpret_cast<int64_t>(a), reinterpret_cast<int64_t>(b)};
 }
 
 // One tensor argument of a primitive. `user` wraps the caller's plain NCHW/OIHW buffer and is
@@ -54,6 +56,7 @@ struct Operand {
 };
 
 struct Plan {
+  LayoutPtr keep_a, keep_b;  // the activation layouts in the key stay alive with the plan
   dnnl::primitive primitive;
   std::vector<Operand> operands;  // in the order the caller's pointers are passed to run()
   std::unordered_map<int, memory> args;
@@ -120,38 +123,45 @@ dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d, bool with_b
   return conv::primitive_desc(desc, attr, detail::dnnl_engine());
 }
 
-// Operand order: input, weight, [bias], output.
-std::unique_ptr<Plan> build_forward(const Conv2dShape& s, bool with_bias) {
+// Operand order: input, weight, [bias], output. The activations are in `in` and `out` (null: plain).
+std::unique_ptr<Plan> build_forward(const Conv2dShape& s, bool with_bias, const BackendLayout* in,
+                                    const BackendLayout* out) {
   const Descs d = make_descs(s);
   auto pd = forward_pd(d, with_bias, user_scratchpad());
   auto p = std::make_unique<Plan>();
-  add_operand(*p, DNNL_ARG_SRC, d.plain(d.src, tag::nchw), pd.src_desc(), false);
+  add_operand(*p, DNNL_ARG_SRC, detail::desc_or(in, d.plain(d.src, tag::nchw)), pd.src_desc(), false);
   add_operand(*p, DNNL_ARG_WEIGHTS, d.plain(d.wei, tag::oihw), pd.weights_desc(), false);
   if (with_bias) add_operand(*p, DNNL_ARG_BIAS, d.plain(d.bias, tag::x), pd.bias_desc(), false);
-  add_operand(*p, DNNL_ARG_DST, d.plain(d.dst, tag::nchw), pd.dst_desc(), true);
+  add_operand(*p, DNNL_ARG_DST, detail::desc_or(out, d.plain(d.dst, tag::nchw)), pd.dst_desc(), true);
   add_scratchpad(*p, pd);
   p->primitive = dnnl::convolution_forward(pd);
   return p;
 }
 
 // Operand order: grad_output, weight, grad_input.
-std::unique_ptr<Plan> build_backward_input(const Conv2dShape& s) {
+dnnl::convolution_backward_data::primitive_desc backward_input_pd(const Descs& d) {
   using conv = dnnl::convolution_backward_data;
-  const Descs d = make_descs(s);
   auto hint = forward_pd(d, false, dnnl::primitive_attr());
   conv::desc desc(kAlgorithm, d.any(d.src), d.any(d.wei), d.any(d.dst), d.strides, d.pad_l, d.pad_r);
-  conv::primitive_desc pd(desc, user_scratchpad(), detail::dnnl_engine(), hint);
+  return conv::primitive_desc(desc, user_scratchpad(), detail::dnnl_engine(), hint);
+}
+
+std::unique_ptr<Plan> build_backward_input(const Conv2dShape& s, const BackendLayout* gy, const BackendLayout* gx) {
+  using conv = dnnl::convolution_backward_data;
+  const Descs d = make_descs(s);
+  auto pd = backward_input_pd(d);
   auto p = std::make_unique<Plan>();
-  add_operand(*p, DNNL_ARG_DIFF_DST, d.plain(d.dst, tag::nchw), pd.diff_dst_desc(), false);
+  add_operand(*p, DNNL_ARG_DIFF_DST, detail::desc_or(gy, d.plain(d.dst, tag::nchw)), pd.diff_dst_desc(), false);
   add_operand(*p, DNNL_ARG_WEIGHTS, d.plain(d.wei, tag::oihw), pd.weights_desc(), false);
-  add_operand(*p, DNNL_ARG_DIFF_SRC, d.plain(d.src, tag::nchw), pd.diff_src_desc(), true);
+  add_operand(*p, DNNL_ARG_DIFF_SRC, detail::desc_or(gx, d.plain(d.src, tag::nchw)), pd.diff_src_desc(), true);
   add_scratchpad(*p, pd);
   p->primitive = conv(pd);
   return p;
 }
 
 // Operand order: input, grad_output, grad_weight, [grad_bias].
-std::unique_ptr<Plan> build_backward_weight(const Conv2dShape& s, bool with_bias) {
+std::unique_ptr<Plan> build_backward_weight(const Conv2dShape& s, bool with_bias, const BackendLayout* x,
+                                            const BackendLayout* gy) {
   using conv = dnnl::convolution_backward_weights;
   const Descs d = make_descs(s);
   auto hint = forward_pd(d, with_bias, dnnl::primitive_attr());
@@ -161,8 +171,8 @@ std::unique_ptr<Plan> build_backward_weight(const Conv2dShape& s, bool with_bias
                                      d.pad_r);
   conv::primitive_desc pd(desc, user_scratchpad(), detail::dnnl_engine(), hint);
   auto p = std::make_unique<Plan>();
-  add_operand(*p, DNNL_ARG_SRC, d.plain(d.src, tag::nchw), pd.src_desc(), false);
-  add_operand(*p, DNNL_ARG_DIFF_DST, d.plain(d.dst, tag::nchw), pd.diff_dst_desc(), false);
+  add_operand(*p, DNNL_ARG_SRC, detail::desc_or(x, d.plain(d.src, tag::nchw)), pd.src_desc(), false);
+  add_operand(*p, DNNL_ARG_DIFF_DST, detail::desc_or(gy, d.plain(d.dst, tag::nchw)), pd.diff_dst_desc(), false);
   add_operand(*p, DNNL_ARG_DIFF_WEIGHTS, d.plain(d.wei, tag::oihw), pd.diff_weights_desc(), true);
   if (with_bias) add_operand(*p, DNNL_ARG_DIFF_BIAS, d.plain(d.bias, tag::x), pd.diff_bias_desc(), true);
   add_scratchpad(*p, pd);
@@ -225,37 +235,52 @@ void execute(const Key& key, Build build, std::initializer_list<const void*> poi
 
 }  // namespace
 
+LayoutPtr conv2d_output_layout(const Conv2dShape& s, bool with_bias) {
+  const Descs d = make_descs(s);
+  return detail::intern_layout(forward_pd(d, with_bias, dnnl::primitive_attr()).dst_desc(), d.plain(d.dst, tag::nchw));
+}
+
+LayoutPtr conv2d_input_grad_layout(const Conv2dShape& s) {
+  const Descs d = make_descs(s);
+  return detail::intern_layout(backward_input_pd(d).diff_src_desc(), d.plain(d.src, tag::nchw));
+}
+
 void conv2d_forward(const Conv2dShape& s, const float* input, const float* weight, const float* bias,
-                    float* output) {
+                    float* output, const BackendLayout* input_layout, const BackendLayout* output_layout) {
   if (s.batch == 0) return;
   const bool with_bias = bias != nullptr;
-  auto build = [&] { return build_forward(s, with_bias); };
+  auto build = [&] { return build_forward(s, with_bias, input_layout, output_layout); };
+  auto key = make_key(s, Direction::forward, with_bias, input_layout, output_layout);
   if (with_bias)
-    execute(make_key(s, Direction::forward, true), build, {input, weight, bias, output});
+    execute(key, build, {input, weight, bias, output});
   else
-    execute(make_key(s, Direction::forward, false), build, {input, weight, output});
+    execute(key, build, {input, weight, output});
 }
 
 void conv2d_backward_input(const Conv2dShape& s, const float* grad_output, const float* weight,
-                           float* grad_input) {
+                           float* grad_input, const BackendLayout* grad_output_layout,
+                           const BackendLayout* grad_input_layout) {
   if (s.batch == 0) return;
-  execute(make_key(s, Direction::backward_input, false), [&] { return build_backward_input(s); },
+  execute(make_key(s, Direction::backward_input, false, grad_output_layout, grad_input_layout),
+          [&] { return build_backward_input(s, grad_output_layout, grad_input_layout); },
           {grad_output, weight, grad_input});
 }
 
 void conv2d_backward_weight(const Conv2dShape& s, const float* input, const float* grad_output,
-                            float* grad_weight, float* grad_bias) {
+                            float* grad_weight, float* grad_bias, const BackendLayout* input_layout,
+                            const BackendLayout* grad_output_layout) {
   if (s.batch == 0) {  // an empty batch contributes nothing, but the outputs must still be written
     std::fill_n(grad_weight, s.out_channels * s.in_channels * s.kernel_h * s.kernel_w, 0.0f);
     if (grad_bias) std::fill_n(grad_bias, s.out_channels, 0.0f);
     return;
   }
   const bool with_bias = grad_bias != nullptr;
-  auto build = [&] { return build_backward_weight(s, with_bias); };
+  auto build = [&] { return build_backward_weight(s, with_bias, input_layout, grad_output_layout); };
+  auto key = make_key(s, Direction::backward_weight, with_bias, input_layout, grad_output_layout);
   if (with_bias)
-    execute(make_key(s, Direction::backward_weight, true), build, {input, grad_output, grad_weight, grad_bias});
+    execute(key, build, {input, grad_output, grad_weight, grad_bias});
   else
-    execute(make_key(s, Direction::backward_weight, false), build, {input, grad_output, grad_weight});
+    execute(key, build, {input, grad_output, grad_weight});
 }
 
 }  // namespace fovea::kernels::cpu

@@ -4,19 +4,30 @@
 // only place that calls oneDNN or uses OpenMP.
 #include <cstdint>
 
+#include "kernels/cpu/layout.hpp"
 #include "kernels/shapes.hpp"
 
 namespace fovea::kernels::cpu {
 
 // ---- convolution (oneDNN, blocked layouts chosen by the library) ----
-// bias may be null. Tensors are NCHW (input/output) and OIHW (weight).
+// bias may be null. Weights are plain OIHW. Each activation (input, output and their gradients)
+// is in the layout given beside it: nullptr for plain NCHW, or a handle from the *_layout queries
+// below or from pooling. Reorders happen inside only where a layout differs from the one the
+// primitive runs in.
 void conv2d_forward(const Conv2dShape& s, const float* input, const float* weight, const float* bias,
-                    float* output);
+                    float* output, const BackendLayout* input_layout = nullptr,
+                    const BackendLayout* output_layout = nullptr);
 void conv2d_backward_input(const Conv2dShape& s, const float* grad_output, const float* weight,
-                           float* grad_input);
+                           float* grad_input, const BackendLayout* grad_output_layout = nullptr,
+                           const BackendLayout* grad_input_layout = nullptr);
 // grad_bias may be null.
 void conv2d_backward_weight(const Conv2dShape& s, const float* input, const float* grad_output,
-                            float* grad_weight, float* grad_bias);
+                            float* grad_weight, float* grad_bias, const BackendLayout* input_layout = nullptr,
+                            const BackendLayout* grad_output_layout = nullptr);
+// The layout the forward convolution writes natively (nullptr when that is plain NCHW), and the
+// one its input gradient comes out in: producing these costs no reorder.
+LayoutPtr conv2d_output_layout(const Conv2dShape& s, bool with_bias);
+LayoutPtr conv2d_input_grad_layout(const Conv2dShape& s);
 
 // ---- pooling ----
 // `argmax` receives, for each output, the flat index within its input plane of the chosen max.
@@ -24,6 +35,19 @@ void max_pool2d_forward(const Pool2dShape& s, const float* input, float* output,
 void max_pool2d_backward(const Pool2dShape& s, const float* grad_output, const int32_t* argmax,
                          float* grad_input);
 void avg_pool2d_forward(const Pool2dShape& s, const float* input, float* output);
+// Max pooling that stays in a blocked layout `src` (from a convolution): the output is in the
+// layout info.dst, and forward fills a workspace of info.workspace_bytes that backward reads.
+// grad_output may be plain (grad_output_layout null) or in info.dst; grad_input is in `src`.
+struct BlockedPoolInfo {
+  LayoutPtr dst;
+  int64_t workspace_bytes;
+};
+BlockedPoolInfo max_pool2d_blocked_info(const Pool2dShape& s, const BackendLayout& src);
+void max_pool2d_forward_blocked(const Pool2dShape& s, const BackendLayout& src, const float* input, float* output,
+                                uint8_t* workspace);
+void max_pool2d_backward_blocked(const Pool2dShape& s, const BackendLayout& src, const float* grad_output,
+                                 const BackendLayout* grad_output_layout, const uint8_t* workspace,
+                                 float* grad_input);
 void avg_pool2d_backward(const Pool2dShape& s, const float* grad_output, float* grad_input);
 
 // ---- matrix products (oneDNN's sgemm) ----
