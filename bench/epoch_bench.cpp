@@ -2,7 +2,10 @@
 // normalised tensors (the same protocol as bench/pytorch_epoch.py). Prints one line of
 // `key=value` pairs per measurement, for bench/compare.py.
 //
-//   bench_epoch --data DIR [--threads 2] [--epochs 2]
+//   bench_epoch --data DIR [--threads 2] [--epochs 2] [--profile 1]
+//
+// With --profile 1, one more training epoch runs under the profiler and a table shows where it
+// goes: each layer's forward and backward, the loss, the optimizer step and the batch gathering.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -11,6 +14,7 @@
 
 #include "fovea/fovea.hpp"
 #include "fovea/models/cnn_net.hpp"
+#include "fovea/profiler.hpp"
 #include "fovea/train/trainer.hpp"
 
 using namespace fovea;
@@ -45,12 +49,13 @@ void gather(const Tensor& x, const std::vector<int64_t>& y, const std::vector<in
 
 int main(int argc, char** argv) try {
   std::string root = "../shared/data/mnist";
-  int threads = 2, epochs = 2;
+  int threads = 2, epochs = 2, profile = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--data") root = argv[i + 1];
     else if (flag == "--threads") threads = std::stoi(argv[i + 1]);
     else if (flag == "--epochs") epochs = std::stoi(argv[i + 1]);
+    else if (flag == "--profile") profile = std::stoi(argv[i + 1]);
     else throw ValueError("bench_epoch: unknown flag " + flag);
   }
   set_num_threads(threads);
@@ -66,22 +71,52 @@ int main(int argc, char** argv) try {
   std::vector<int64_t> order(n);
   Tensor bx;
   std::vector<int64_t> by;
-  for (int e = 0; e < epochs; ++e) {
+  for (int e = 0; e < epochs + profile; ++e) {
+    const bool profiling = e >= epochs;
+    profiler::enable(profiling);
     for (int64_t i = 0; i < n; ++i) order[i] = i;
     for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[gen.below(i + 1)]);
     model.train();
     train::MetricsAccumulator train_metrics;
     auto t0 = std::chrono::steady_clock::now();
     for (int64_t b = 0; b < n; b += batch) {
-      gather(train_x, train_y, order, b, std::min(batch, n - b), bx, by);
+      {
+        profiler::Scope s("data: gather batch");
+        gather(train_x, train_y, order, b, std::min(batch, n - b), bx, by);
+      }
       Tensor out = model(bx);
-      Tensor loss = cross_entropy(out, by);
-      sgd.zero_grad();
-      loss.backward();
-      sgd.step();
+      Tensor loss;
+      {
+        profiler::Scope s("loss: cross_entropy forward");
+        loss = cross_entropy(out, by);
+      }
+      {
+        profiler::Scope s("optimizer: zero_grad");
+        sgd.zero_grad();
+      }
+      {
+        profiler::Scope s("backward (all nodes)");
+        loss.backward();
+      }
+      {
+        profiler::Scope s("optimizer: SGD step");
+        sgd.step();
+      }
+      profiler::Scope s("metrics");
       train_metrics.add(loss.item(), out, by);
     }
     double train_s = seconds_since(t0);
+    if (profiling) {
+      profiler::enable(false);
+      std::printf("profile of one training epoch (%d threads, %lld steps; nested regions include their children):\n",
+                  threads, static_cast<long long>((n + batch - 1) / batch));
+      for (const auto& entry : profiler::entries())
+        std::printf("  %-58s %8.1f ms/epoch %7.3f ms/step\n", entry.name.c_str(), entry.seconds * 1e3,
+                    entry.seconds * 1e3 / double(entry.calls ? (n + batch - 1) / batch : 1));
+      std::printf("  %-58s %8.1f ms/epoch\n", "total (wall)", train_s * 1e3);
+      std::fflush(stdout);
+      continue;
+    }
 
     model.eval();
     train::MetricsAccumulator test_metrics;

@@ -4,6 +4,7 @@
 
 #include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
+#include "fovea/profiler.hpp"
 
 namespace fovea {
 
@@ -37,6 +38,9 @@ bool needs_graph(std::initializer_list<const Tensor*> inputs) {
 
 void record(Tensor& output, std::string name, std::vector<Tensor> inputs, Node::BackwardFn backward) {
   output.impl()->requires_grad = true;
+  // Under the profiler a node is labelled with the module that created it, so backward time is
+  // reported per layer.
+  if (profiler::enabled() && !profiler::current_module().empty()) name = profiler::current_module() + " / " + name;
   output.set_grad_fn(std::make_shared<Node>(std::move(name), std::move(inputs), std::move(backward)));
 }
 
@@ -116,7 +120,11 @@ void run_backward(const Tensor& root, const Tensor& grad_output) {
     if (it == pending.end()) continue;  // no gradient reached it
     Tensor grad = std::move(it->second);
     pending.erase(it);
-    std::vector<Tensor> grads = node->apply(grad);
+    std::vector<Tensor> grads;
+    {
+      profiler::Scope scope(node->name());
+      grads = node->apply(grad);
+    }
     const auto& inputs = node->inputs();
     for (size_t i = 0; i < inputs.size() && i < grads.size(); ++i) {
       const Tensor& in = inputs[i];

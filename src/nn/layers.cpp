@@ -42,7 +42,7 @@ void Sequential::push_back(ModulePtr module) { register_module(std::to_string(si
 
 Tensor Sequential::forward(const Tensor& input) {
   Tensor x = input;
-  for (auto& [name, child] : named_children()) x = child->forward(x);
+  for (auto& [name, child] : named_children()) x = (*child)(x);
   return x;
 }
 

@@ -1,8 +1,15 @@
 #include "fovea/nn/module.hpp"
 
 #include "fovea/error.hpp"
+#include "fovea/profiler.hpp"
 
 namespace fovea::nn {
+
+Tensor Module::operator()(const Tensor& input) {
+  if (!profiler::enabled()) return forward(input);
+  profiler::Scope scope((path_.empty() ? "" : path_ + " ") + type_name_, /*is_module=*/true);
+  return forward(input);
+}
 
 std::vector<Tensor> Module::parameters() const {
   std::vector<Tensor> out;

@@ -11,6 +11,7 @@
 #include "fovea/error.hpp"
 #include "fovea/random.hpp"
 #include "kernels/cpu/layout.hpp"
+#include "tensor/allocator.hpp"
 #include "tensor/blocked.hpp"
 
 namespace fovea {
@@ -32,16 +33,13 @@ int64_t numel(const Shape& shape) {
 
 Storage::Storage(int64_t n, Device dev) : count(n), device(dev) {
   if (dev != Device::CPU) throw Error("CUDA storage is not available in this build");
-  // 64-byte alignment: a full AVX-512 vector, and what oneDNN prefers for its buffers.
-  size_t bytes = (static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(float) + 63) / 64 * 64;
-  data = static_cast<float*>(std::aligned_alloc(64, bytes));
-  if (!data) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
+  data = detail::allocate_floats(n);
 }
 
 Storage::Storage(float* borrowed, int64_t n) : data(borrowed), count(n), owned(false) {}
 
 Storage::~Storage() {
-  if (owned) std::free(data);
+  if (owned) detail::release_floats(data, count);
 }
 
 namespace {

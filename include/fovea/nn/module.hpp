@@ -23,7 +23,8 @@ class Module {
   Module& operator=(const Module&) = default;
 
   virtual Tensor forward(const Tensor& input) = 0;
-  Tensor operator()(const Tensor& input) { return forward(input); }
+  // Calls forward, as a profiler region when profiling (see profiler.hpp).
+  Tensor operator()(const Tensor& input);
 
   // All parameters of this module and its descendants, in registration order.
   std::vector<Tensor> parameters() const;
