@@ -30,6 +30,10 @@ Tensor relu(const Tensor& x);
 // PyTorch's F.conv2d with groups=1, dilation=1. `bias` may be undefined.
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
               std::pair<int64_t, int64_t> stride = {1, 1}, std::pair<int64_t, int64_t> padding = {0, 0});
+// relu(conv2d(...)) in one pass: oneDNN applies the ReLU as each output is written. Same values
+// and gradients as the two ops; nn::Sequential uses it for a Conv2d followed by a ReLU.
+Tensor conv2d_relu(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                   std::pair<int64_t, int64_t> stride = {1, 1}, std::pair<int64_t, int64_t> padding = {0, 0});
 // F.max_pool2d / F.avg_pool2d; stride defaults to the kernel size when given as {0, 0}.
 // Windows that run past the padded border are not emitted (ceil_mode=False).
 Tensor max_pool2d(const Tensor& input, std::pair<int64_t, int64_t> kernel,

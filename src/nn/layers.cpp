@@ -7,6 +7,7 @@
 
 #include "fovea/error.hpp"
 #include "fovea/ops.hpp"
+#include "fovea/profiler.hpp"
 
 namespace fovea::nn {
 
@@ -42,7 +43,19 @@ void Sequential::push_back(ModulePtr module) { register_module(std::to_string(si
 
 Tensor Sequential::forward(const Tensor& input) {
   Tensor x = input;
-  for (auto& [name, child] : named_children()) x = (*child)(x);
+  const auto& children = named_children();
+  for (size_t i = 0; i < children.size(); ++i) {
+    // Conv2d then ReLU: one fused pass instead of two trips through memory. Nothing between the
+    // two is visible from outside a Sequential, so the result is the same.
+    auto* conv = dynamic_cast<Conv2d*>(children[i].second.get());
+    if (conv && i + 1 < children.size() && dynamic_cast<ReLU*>(children[i + 1].second.get())) {
+      profiler::Scope scope(conv->path() + " Conv2d+ReLU", /*is_module=*/true);
+      x = conv->forward_relu(x);
+      ++i;
+      continue;
+    }
+    x = (*children[i].second)(x);
+  }
   return x;
 }
 
@@ -65,11 +78,20 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Pair kernel_size, Pair
   if (has_bias) bias = register_parameter("bias", uniform_init({out_channels}, fan_in));
 }
 
-Tensor Conv2d::forward(const Tensor& input) {
+void Conv2d::check_input(const Tensor& input) const {
   if (input.dim() != 4 || input.size(1) != in_channels_)
     throw ShapeError(describe() + ": expected input of shape [N, " + std::to_string(in_channels_) +
                      ", H, W], got " + to_string(input.shape()) + " (weight " + to_string(weight.shape()) + ")");
+}
+
+Tensor Conv2d::forward(const Tensor& input) {
+  check_input(input);
   return conv2d(input, weight, bias, stride_.pair(), padding_.pair());
+}
+
+Tensor Conv2d::forward_relu(const Tensor& input) {
+  check_input(input);
+  return conv2d_relu(input, weight, bias, stride_.pair(), padding_.pair());
 }
 
 std::string Conv2d::extra_repr() const {

@@ -10,8 +10,10 @@
 
 namespace fovea {
 
-Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
-              std::pair<int64_t, int64_t> padding) {
+namespace {
+
+Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
+                   std::pair<int64_t, int64_t> padding, bool fuse_relu) {
   ops_detail::check_dim(input, 4, "conv2d", "input (N x C x H x W)");
   ops_detail::check_dim(weight, 4, "conv2d", "weight (out x in x kH x kW)");
   if (input.size(1) != weight.size(1))
@@ -35,11 +37,25 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, std
   Tensor out = blocked::empty({s.batch, s.out_channels, s.out_h(), s.out_w()},
                               kernels::cpu::conv2d_output_layout(s, has_bias));
   kernels::cpu::conv2d_forward(s, blocked::raw_data(input), weight.data(), has_bias ? bias.data() : nullptr,
-                               blocked::raw_data(out), blocked::layout_of(input), blocked::layout_of(out));
+                               blocked::raw_data(out), blocked::layout_of(input), blocked::layout_of(out), fuse_relu);
   if (needs_graph({&input, &weight, &bias})) {
     Tensor x = input.detach(), w = weight.detach();
+    Tensor y = fuse_relu ? out.detach() : Tensor();
     bool need_input = input.requires_grad();
-    record(out, "ConvolutionBackward", {input, weight, bias}, [s, x, w, need_input, has_bias](const Tensor& g) {
+    const char* name = fuse_relu ? "ConvolutionReluBackward" : "ConvolutionBackward";
+    record(out, name, {input, weight, bias}, [s, x, w, y, need_input, has_bias](const Tensor& g_out) {
+      Tensor g = g_out;
+      if (y.defined()) {
+        // Through the fused ReLU first: the gradient passes where the output is positive.
+        if (!kernels::cpu::same_layout(blocked::layout_of(g), blocked::layout_of(y))) {
+          g = Tensor::empty(y.shape());
+          kernels::cpu::relu_backward(y.numel(), y.data(), g_out.data(), g.data());
+        } else {
+          g = blocked::empty(y.shape(), y.impl()->backend_layout);
+          kernels::cpu::relu_backward(blocked::storage_floats(y), blocked::raw_data(y), blocked::raw_data(g_out),
+                                      blocked::raw_data(g));
+        }
+      }
       Tensor gx, gw = Tensor::empty(w.shape()), gb;
       if (need_input) {
         gx = blocked::empty(x.shape(), kernels::cpu::conv2d_input_grad_layout(s));
@@ -54,6 +70,18 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, std
     });
   }
   return out;
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
+              std::pair<int64_t, int64_t> padding) {
+  return convolution(input, weight, bias, stride, padding, false);
+}
+
+Tensor conv2d_relu(const Tensor& input, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
+                   std::pair<int64_t, int64_t> padding) {
+  return convolution(input, weight, bias, stride, padding, true);
 }
 
 }  // namespace fovea

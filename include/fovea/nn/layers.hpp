@@ -38,10 +38,14 @@ class Conv2d : public Module {
   Conv2d(int64_t in_channels, int64_t out_channels, Pair kernel_size, Pair stride = 1, Pair padding = 0,
          bool bias = true);
   Tensor forward(const Tensor& input) override;
+  // relu(forward(input)) in one pass (see ops.hpp conv2d_relu); Sequential calls it when a ReLU
+  // follows this layer.
+  Tensor forward_relu(const Tensor& input);
   std::string extra_repr() const override;
   Tensor weight, bias;
 
  private:
+  void check_input(const Tensor& input) const;
   int64_t in_channels_, out_channels_;
   Pair kernel_, stride_, padding_;
 };

@@ -34,7 +34,7 @@ using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
-enum class Direction : int64_t { forward, backward_input, backward_weight };
+enum class Direction : int64_t { forward, forward_relu, backward_input, backward_weight };
 
 using Key = std::array<int64_t, 16>;
 
@@ -124,10 +124,17 @@ dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d, bool with_b
 }
 
 // Operand order: input, weight, [bias], output. The activations are in `in` and `out` (null: plain).
-std::unique_ptr<Plan> build_forward(const Conv2dShape& s, bool with_bias, const BackendLayout* in,
+std::unique_ptr<Plan> build_forward(const Conv2dShape& s, bool with_bias, bool relu, const BackendLayout* in,
                                     const BackendLayout* out) {
   const Descs d = make_descs(s);
-  auto pd = forward_pd(d, with_bias, user_scratchpad());
+  auto attr = user_scratchpad();
+  if (relu) {
+    // ReLU applied to each output as it is written: no second pass over the activation.
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    attr.set_post_ops(ops);
+  }
+  auto pd = forward_pd(d, with_bias, attr);
   auto p = std::make_unique<Plan>();
   add_operand(*p, DNNL_ARG_SRC, detail::desc_or(in, d.plain(d.src, tag::nchw)), pd.src_desc(), false);
   add_operand(*p, DNNL_ARG_WEIGHTS, d.plain(d.wei, tag::oihw), pd.weights_desc(), false);
@@ -246,11 +253,13 @@ LayoutPtr conv2d_input_grad_layout(const Conv2dShape& s) {
 }
 
 void conv2d_forward(const Conv2dShape& s, const float* input, const float* weight, const float* bias,
-                    float* output, const BackendLayout* input_layout, const BackendLayout* output_layout) {
+                    float* output, const BackendLayout* input_layout, const BackendLayout* output_layout,
+                    bool fuse_relu) {
   if (s.batch == 0) return;
   const bool with_bias = bias != nullptr;
-  auto build = [&] { return build_forward(s, with_bias, input_layout, output_layout); };
-  auto key = make_key(s, Direction::forward, with_bias, input_layout, output_layout);
+  auto build = [&] { return build_forward(s, with_bias, fuse_relu, input_layout, output_layout); };
+  auto key = make_key(s, fuse_relu ? Direction::forward_relu : Direction::forward, with_bias, input_layout,
+                      output_layout);
   if (with_bias)
     execute(key, build, {input, weight, bias, output});
   else

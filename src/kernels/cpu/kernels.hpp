@@ -16,7 +16,7 @@ namespace fovea::kernels::cpu {
 // primitive runs in.
 void conv2d_forward(const Conv2dShape& s, const float* input, const float* weight, const float* bias,
                     float* output, const BackendLayout* input_layout = nullptr,
-                    const BackendLayout* output_layout = nullptr);
+                    const BackendLayout* output_layout = nullptr, bool fuse_relu = false);
 void conv2d_backward_input(const Conv2dShape& s, const float* grad_output, const float* weight,
                            float* grad_input, const BackendLayout* grad_output_layout = nullptr,
                            const BackendLayout* grad_input_layout = nullptr);

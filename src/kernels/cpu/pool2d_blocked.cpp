@@ -84,7 +84,71 @@ bool is_nchw16c(const BackendLayout& layout) {
   return dims.size() == 4 && layout.desc == memory::desc(dims, memory::data_type::f32, tag::nChw16c);
 }
 
+bool is_2x2_stride_2(const Pool2dShape& s) {
+  return s.kernel_h == 2 && s.kernel_w == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_h == 0 && s.pad_w == 0;
+}
+
+// The seed's 2x2 stride-2 pooling: four 16-lane vectors per window, no bounds checks, and a
+// backward that writes every input element once (windows tile the input) instead of zero-filling
+// and scattering.
+void max_pool_16c_2x2_forward(const Pool2dShape& s, const float* input, float* output, int32_t* argmax) {
+  const int64_t OH = s.out_h(), OW = s.out_w(), H = s.in_h, W = s.in_w;
+  const int64_t blocks = s.batch * ((s.channels + kBlock - 1) / kBlock);
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < blocks; ++b) {
+    const float* in = input + b * H * W * kBlock;
+    for (int64_t oh = 0; oh < OH; ++oh)
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const int32_t p0 = int32_t(2 * oh * W + 2 * ow);
+        const float* r0 = in + int64_t(p0) * kBlock;
+        const float* r1 = r0 + W * kBlock;
+        float* out = output + (b * OH * OW + oh * OW + ow) * kBlock;
+        int32_t* arg = argmax + (b * OH * OW + oh * OW + ow) * kBlock;
+#pragma omp simd
+        for (int64_t l = 0; l < kBlock; ++l) {
+          float v = r0[l];
+          int32_t a = p0;
+          const float b1 = r0[kBlock + l], c = r1[l], d = r1[kBlock + l];
+          if ((b1 > v) | (b1 != b1)) v = b1, a = p0 + 1;  // first max wins, NaN propagates
+          if ((c > v) | (c != c)) v = c, a = p0 + int32_t(W);
+          if ((d > v) | (d != d)) v = d, a = p0 + int32_t(W) + 1;
+          out[l] = v;
+          arg[l] = a;
+        }
+      }
+  }
+}
+
+void max_pool_16c_2x2_backward(const Pool2dShape& s, const float* grad_output, const int32_t* argmax,
+                               float* grad_input) {
+  const int64_t OH = s.out_h(), OW = s.out_w(), H = s.in_h, W = s.in_w;
+  const int64_t blocks = s.batch * ((s.channels + kBlock - 1) / kBlock);
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < blocks; ++b) {
+    float* gx = grad_input + b * H * W * kBlock;
+    // Rows and columns past the last full window (odd sizes) receive no gradient.
+    if (H % 2 || W % 2) std::fill_n(gx, H * W * kBlock, 0.0f);
+    for (int64_t oh = 0; oh < OH; ++oh)
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const int32_t p0 = int32_t(2 * oh * W + 2 * ow);
+        const float* gy = grad_output + (b * OH * OW + oh * OW + ow) * kBlock;
+        const int32_t* arg = argmax + (b * OH * OW + oh * OW + ow) * kBlock;
+        float* q0 = gx + int64_t(p0) * kBlock;
+        float* q1 = q0 + W * kBlock;
+#pragma omp simd
+        for (int64_t l = 0; l < kBlock; ++l) {
+          const int32_t a = arg[l];
+          q0[l] = a == p0 ? gy[l] : 0.0f;
+          q0[kBlock + l] = a == p0 + 1 ? gy[l] : 0.0f;
+          q1[l] = a == p0 + int32_t(W) ? gy[l] : 0.0f;
+          q1[kBlock + l] = a == p0 + int32_t(W) + 1 ? gy[l] : 0.0f;
+        }
+      }
+  }
+}
+
 void max_pool_16c_forward(const Pool2dShape& s, const float* input, float* output, int32_t* argmax) {
+  if (is_2x2_stride_2(s)) return max_pool_16c_2x2_forward(s, input, output, argmax);
   const int64_t OH = s.out_h(), OW = s.out_w(), H = s.in_h, W = s.in_w;
   const int64_t blocks = s.batch * ((s.channels + kBlock - 1) / kBlock);
 #pragma omp parallel for schedule(static)
@@ -120,6 +184,7 @@ void max_pool_16c_forward(const Pool2dShape& s, const float* input, float* outpu
 
 void max_pool_16c_backward(const Pool2dShape& s, const float* grad_output, const int32_t* argmax,
                            float* grad_input) {
+  if (is_2x2_stride_2(s)) return max_pool_16c_2x2_backward(s, grad_output, argmax, grad_input);
   const int64_t OH = s.out_h(), OW = s.out_w(), plane = s.in_h * s.in_w;
   const int64_t blocks = s.batch * ((s.channels + kBlock - 1) / kBlock);
   // One thread owns each block of 16 channel planes: a fixed order, no atomics, reproducible.
