@@ -51,7 +51,10 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
           g = Tensor::empty(y.shape());
           kernels::cpu::relu_backward(y.numel(), y.data(), g_out.data(), g.data());
         } else {
-          g = blocked::empty(y.shape(), y.impl()->backend_layout);
+          // Mask in place when nothing else holds this gradient (the common case): one buffer
+          // the size of conv1's output fewer.
+          const bool sole_owner = g_out.impl()->storage.use_count() == 1 && g_out.impl_ptr().use_count() <= 2;
+          g = sole_owner ? g_out : blocked::empty(y.shape(), y.impl()->backend_layout);
           kernels::cpu::relu_backward(blocked::storage_floats(y), blocked::raw_data(y), blocked::raw_data(g_out),
                                       blocked::raw_data(g));
         }

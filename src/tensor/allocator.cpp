@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <map>
 #include <new>
 #include <string>
 #include <unordered_map>
@@ -23,9 +24,15 @@ size_t bytes_for(int64_t count) {
   return (n + 63) / 64 * 64;
 }
 
+// Free blocks by size. A request takes the smallest cached block that fits, if it is at most
+// kSlack times the request: the last, shorter batch of an epoch then reuses the full batch's
+// blocks instead of growing the cache by a second set.
+constexpr double kSlack = 1.5;
+
 struct Cache {
   std::mutex mutex;
-  std::unordered_map<size_t, std::vector<void*>> free_blocks;
+  std::multimap<size_t, void*> free_blocks;
+  std::unordered_map<void*, size_t> block_size;  // every cacheable block handed out, by its real size
   size_t held = 0;
 };
 
@@ -39,34 +46,41 @@ Cache& cache() {
 
 float* allocate_floats(int64_t count) {
   const size_t bytes = bytes_for(count);
-  if (bytes >= kCacheFrom) {
-    Cache& c = cache();
-    std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.free_blocks.find(bytes);
-    if (it != c.free_blocks.end() && !it->second.empty()) {
-      void* p = it->second.back();
-      it->second.pop_back();
-      c.held -= bytes;
-      return static_cast<float*>(p);
-    }
+  if (bytes < kCacheFrom) {
+    void* p = std::aligned_alloc(64, bytes);
+    if (!p) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes for a tensor");
+    return static_cast<float*>(p);
+  }
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  auto it = c.free_blocks.lower_bound(bytes);
+  if (it != c.free_blocks.end() && double(it->first) <= kSlack * double(bytes)) {
+    void* p = it->second;
+    c.held -= it->first;
+    c.free_blocks.erase(it);
+    return static_cast<float*>(p);
   }
   void* p = std::aligned_alloc(64, bytes);
   if (!p) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes for a tensor");
+  c.block_size[p] = bytes;
   return static_cast<float*>(p);
 }
 
 void release_floats(float* data, int64_t count) {
   if (!data) return;
-  const size_t bytes = bytes_for(count);
-  if (bytes >= kCacheFrom) {
-    Cache& c = cache();
-    std::lock_guard<std::mutex> lock(c.mutex);
-    if (c.held + bytes <= kCacheLimit) {
-      c.free_blocks[bytes].push_back(data);
-      c.held += bytes;
-      return;
-    }
+  if (bytes_for(count) < kCacheFrom) {
+    std::free(data);
+    return;
   }
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  const size_t bytes = c.block_size.at(data);  // may be larger than asked for: a reused block
+  if (c.held + bytes <= kCacheLimit) {
+    c.free_blocks.emplace(bytes, data);
+    c.held += bytes;
+    return;
+  }
+  c.block_size.erase(data);
   std::free(data);
 }
 

@@ -62,7 +62,7 @@ void linear_backward(const LinearShape& s, const float* input, const float* weig
 
 // ---- elementwise ----
 void relu_forward(int64_t n, const float* x, float* y);
-// Uses the forward output: the gradient passes where y > 0.
+// Uses the forward output: the gradient passes where y > 0. grad_x may be grad_y (in place).
 void relu_backward(int64_t n, const float* y, const float* grad_y, float* grad_x);
 
 // ---- softmax and losses over rows x classes ----
