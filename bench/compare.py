@@ -1,16 +1,20 @@
 #!/usr/bin/python3
-"""fovea against PyTorch on the same machine, same thread count, side by side in one run.
+"""fovea against PyTorch on the same machine and thread count, side by side in one run.
 
-Alternates the two programs `--rounds` times (each round: `--epochs` epochs; the first epoch of
-each process is a warm-up and is dropped), then prints the medians and the ratios.
+For each thread count, alternates the two programs `--rounds` times (each: `--epochs` epochs; the
+first epoch of each process is warm-up and dropped) and prints medians and ratios. Then, for
+fovea alone: a profiled epoch (per layer, forward and backward; FP32 peak and the share reached;
+single-image latency), the time from launching `fovea train` to its first finished training
+step, and the peak memory of a one-epoch `fovea train`.
 
-    /usr/bin/python3 bench/compare.py [--build build] [--data ../shared/data/mnist] [--threads 2]
+    /usr/bin/python3 bench/compare.py [--build build] [--data ../shared/data/mnist] [--threads 1,2]
 """
 import argparse
 import os
 import statistics
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -19,37 +23,76 @@ def run(cmd):
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     rows = []
     for line in out.splitlines():
+        if not line.startswith("impl="):
+            continue
         fields = dict(kv.split("=", 1) for kv in line.split())
         if int(fields["epoch"]) > 0:  # epoch 0 pays for warm-up (primitive creation, page faults)
             rows.append(fields)
     return rows
 
 
+def first_step_seconds(cli, data):
+    """Wall time from launching `fovea train` to its report of the first finished step."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([cli, "train", "--epochs", "1", "--threads", "2", "--timing", "--data", data],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:
+        if "first training step finished" in line:
+            elapsed = time.perf_counter() - start
+            proc.kill()
+            proc.wait()
+            return elapsed
+    proc.wait()
+    raise RuntimeError("fovea train ended without reporting its first step")
+
+
+def peak_memory_mb(cmd):
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise RuntimeError(f"{cmd} failed")
+    return usage.ru_maxrss / 1024.0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     ap.add_argument("--data", default=os.path.join(HERE, "..", "..", "shared", "data", "mnist"))
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", default="2", help="comma-separated thread counts, e.g. 1,2")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=2)
     args = ap.parse_args()
-    common = ["--data", args.data, "--threads", str(args.threads), "--epochs", str(args.epochs)]
-    fovea_cmd = [os.path.join(args.build, "bench_epoch")] + common
-    torch_cmd = [sys.executable, os.path.join(HERE, "pytorch_epoch.py")] + common
-    results = {"fovea": [], "pytorch": []}
-    for r in range(args.rounds):
-        for name, cmd in (("fovea", fovea_cmd), ("pytorch", torch_cmd)):
-            rows = run(cmd)
-            results[name] += rows
-            for row in rows:
-                print(f"round {r} {name:8s} train {float(row['train_s']):7.3f} s  eval {float(row['eval_s']):6.3f} s"
-                      f"  test_acc {row['test_acc']}", flush=True)
-    med = {name: {k: statistics.median(float(row[k]) for row in rows) for k in ("train_s", "eval_s")}
-           for name, rows in results.items()}
-    print(f"\nmedians over {len(results['fovea'])} epochs each, {args.threads} threads:")
-    for k, label in (("train_s", "training epoch (60,000 images)"), ("eval_s", "test evaluation (10,000 images)")):
-        f, t = med["fovea"][k], med["pytorch"][k]
-        print(f"  {label:34s} fovea {f:7.3f} s   pytorch {t:7.3f} s   speed-up {t / f:5.2f}x")
+    summary = []
+    for threads in [int(t) for t in args.threads.split(",")]:
+        common = ["--data", args.data, "--threads", str(threads), "--epochs", str(args.epochs)]
+        cmds = {"fovea": [os.path.join(args.build, "bench_epoch")] + common,
+                "pytorch": [sys.executable, os.path.join(HERE, "pytorch_epoch.py")] + common}
+        results = {"fovea": [], "pytorch": []}
+        for r in range(args.rounds):
+            for name, cmd in cmds.items():
+                rows = run(cmd)
+                results[name] += rows
+                for row in rows:
+                    print(f"{threads} threads, round {r}, {name:8s} train {float(row['train_s']):7.3f} s"
+                          f"  eval {float(row['eval_s']):6.3f} s  test_acc {row['test_acc']}", flush=True)
+        med = {name: {k: statistics.median(float(row[k]) for row in rows) for k in ("train_s", "eval_s")}
+               for name, rows in results.items()}
+        for k, label in (("train_s", "training epoch (60,000 images)"), ("eval_s", "test evaluation (10,000 images)")):
+            f, t = med["fovea"][k], med["pytorch"][k]
+            summary.append(f"  {threads} thread(s)  {label:34s} fovea {f:7.3f} s   pytorch {t:7.3f} s   "
+                           f"speed-up {t / f:5.2f}x")
+    print(f"\nmedians over {args.rounds * (args.epochs - 1)} epochs each:")
+    print("\n".join(summary), flush=True)
+
+    cli = os.path.join(args.build, "fovea")
+    print()
+    print(subprocess.run([os.path.join(args.build, "bench_epoch"), "--data", args.data, "--threads", "2",
+                          "--epochs", "2", "--profile", "1"], check=True, capture_output=True, text=True).stdout)
+    starts = [first_step_seconds(cli, args.data) for _ in range(5)]
+    print(f"fovea train, launch to first finished training step: median {statistics.median(starts):.3f} s "
+          f"(of {', '.join(f'{s:.3f}' for s in starts)})")
+    mem = peak_memory_mb([cli, "train", "--epochs", "1", "--threads", "2", "--data", args.data])
+    print(f"fovea train --epochs 1, peak resident memory: {mem:.1f} MB")
 
 
 if __name__ == "__main__":

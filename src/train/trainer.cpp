@@ -19,9 +19,11 @@ Metrics MetricsAccumulator::result() const {
   return {loss_sum_ / samples_, static_cast<double>(correct_) / samples_, samples_};
 }
 
-Metrics train_epoch(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& loader) {
+Metrics train_epoch(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& loader,
+                    const StepHook& on_step) {
   model.train();
   MetricsAccumulator metrics;
+  int64_t step = 0;
   for (data::Batch& batch : loader) {
     Tensor out = model(batch.images);
     Tensor loss = cross_entropy(out, batch.targets);
@@ -29,6 +31,7 @@ Metrics train_epoch(nn::Module& model, optim::Optimizer& optimizer, data::DataLo
     loss.backward();
     optimizer.step();
     metrics.add(loss.item(), out, batch.targets);
+    if (on_step) on_step(step++);
   }
   return metrics.result();
 }
@@ -45,10 +48,11 @@ Metrics evaluate(nn::Module& model, data::DataLoader& loader) {
 }
 
 void fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
-         data::DataLoader& test_loader, int64_t epochs, const std::function<void(const EpochReport&)>& on_epoch) {
+         data::DataLoader& test_loader, int64_t epochs, const std::function<void(const EpochReport&)>& on_epoch,
+         const StepHook& on_step) {
   auto start = std::chrono::steady_clock::now();
   for (int64_t epoch = 0; epoch < epochs; ++epoch) {
-    EpochReport report{epoch, train_epoch(model, optimizer, train_loader), evaluate(model, test_loader), 0.0};
+    EpochReport report{epoch, train_epoch(model, optimizer, train_loader, on_step), evaluate(model, test_loader), 0.0};
     report.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (on_epoch) on_epoch(report);
   }

@@ -29,8 +29,12 @@ class MetricsAccumulator {
   int64_t correct_ = 0, samples_ = 0;
 };
 
+// Called after each optimizer step with the step's index within the epoch.
+using StepHook = std::function<void(int64_t step)>;
+
 // One pass over `loader` in training mode: forward, cross-entropy, zero_grad, backward, step.
-Metrics train_epoch(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& loader);
+Metrics train_epoch(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& loader,
+                    const StepHook& on_step = {});
 // One pass in eval mode under NoGradGuard.
 Metrics evaluate(nn::Module& model, data::DataLoader& loader);
 
@@ -42,6 +46,7 @@ struct EpochReport {
 
 // `epochs` rounds of train_epoch + evaluate, calling `on_epoch` after each.
 void fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
-         data::DataLoader& test_loader, int64_t epochs, const std::function<void(const EpochReport&)>& on_epoch);
+         data::DataLoader& test_loader, int64_t epochs, const std::function<void(const EpochReport&)>& on_epoch,
+         const StepHook& on_step = {});
 
 }  // namespace fovea::train
