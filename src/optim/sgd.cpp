@@ -2,6 +2,7 @@
 
 #include "fovea/error.hpp"
 #include "fovea/optim/optimizer.hpp"
+#include "kernels/cpu/kernels.hpp"
 
 namespace fovea::optim {
 
@@ -23,23 +24,10 @@ void SGD::step() {
     Tensor& p = params_[i];
     Tensor grad = p.grad();
     if (!grad.defined()) continue;
-    float* w = p.data();
-    const float* g = grad.data();
-    const int64_t n = p.numel();
-    if (momentum == 0.0f) {
-      for (int64_t k = 0; k < n; ++k) w[k] -= lr * (g[k] + decay * w[k]);
-      continue;
-    }
-    // Same operations in the same order as torch.optim.SGD, so results match to rounding.
-    const bool first = !buffers_[i].defined();
+    const bool first = momentum != 0.0f && !buffers_[i].defined();
     if (first) buffers_[i] = Tensor::empty(p.shape());
-    float* buf = buffers_[i].data();
-    for (int64_t k = 0; k < n; ++k) {
-      float d = decay != 0.0f ? g[k] + decay * w[k] : g[k];
-      buf[k] = first ? d : momentum * buf[k] + (1.0f - dampening) * d;
-      float update = options_.nesterov ? d + momentum * buf[k] : buf[k];
-      w[k] -= lr * update;
-    }
+    kernels::cpu::sgd_update(p.numel(), p.data(), grad.data(), momentum != 0.0f ? buffers_[i].data() : nullptr, lr,
+                             momentum, dampening, decay, options_.nesterov, first);
   }
 }
 

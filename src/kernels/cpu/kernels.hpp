@@ -75,4 +75,10 @@ float nll_loss_forward(int64_t rows, int64_t classes, const float* log_probs, co
 void cross_entropy_backward(int64_t rows, int64_t classes, const float* log_probs, const int64_t* target,
                             float scale, float* grad_x);
 
+// ---- optimizer updates (elementwise, so threads never change the result) ----
+// torch.optim.SGD for one parameter of n elements; `first` when the momentum buffer is new
+// (it is then set to the gradient). momentum == 0 ignores `buffer`.
+void sgd_update(int64_t n, float* weight, const float* grad, float* buffer, float lr, float momentum,
+                float dampening, float weight_decay, bool nesterov, bool first);
+
 }  // namespace fovea::kernels::cpu
