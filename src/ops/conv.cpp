@@ -44,21 +44,8 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
     bool need_input = input.requires_grad();
     const char* name = fuse_relu ? "ConvolutionReluBackward" : "ConvolutionBackward";
     record(out, name, {input, weight, bias}, [s, x, w, y, need_input, has_bias](const Tensor& g_out) {
-      Tensor g = g_out;
-      if (y.defined()) {
-        // Through the fused ReLU first: the gradient passes where the output is positive.
-        if (!kernels::cpu::same_layout(blocked::layout_of(g), blocked::layout_of(y))) {
-          g = Tensor::empty(y.shape());
-          kernels::cpu::relu_backward(y.numel(), y.data(), g_out.data(), g.data());
-        } else {
-          // Mask in place when nothing else holds this gradient (the common case): one buffer
-          // the size of conv1's output fewer.
-          const bool sole_owner = g_out.impl()->storage.use_count() == 1 && g_out.impl_ptr().use_count() <= 2;
-          g = sole_owner ? g_out : blocked::empty(y.shape(), y.impl()->backend_layout);
-          kernels::cpu::relu_backward(blocked::storage_floats(y), blocked::raw_data(y), blocked::raw_data(g_out),
-                                      blocked::raw_data(g));
-        }
-      }
+      // Through the fused ReLU first: the gradient passes where the output is positive.
+      Tensor g = y.defined() ? ops_detail::relu_grad(y, g_out) : g_out;
       Tensor gx, gw = Tensor::empty(w.shape()), gb;
       if (need_input) {
         gx = blocked::empty(x.shape(), kernels::cpu::conv2d_input_grad_layout(s));

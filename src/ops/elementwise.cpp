@@ -84,6 +84,21 @@ Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator*(const Tensor& a, float s) { return mul(a, s); }
 
+Tensor ops_detail::relu_grad(const Tensor& y, const Tensor& g) {
+  if (!kernels::cpu::same_layout(blocked::layout_of(g), blocked::layout_of(y))) {
+    Tensor gx = Tensor::empty(y.shape());
+    kernels::cpu::relu_backward(y.numel(), y.data(), g.data(), gx.data());
+    return gx;
+  }
+  // In place when the engine's handle is the only one on this gradient (the common case): one
+  // buffer the size of the activation fewer.
+  const bool sole_owner = g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1;
+  Tensor gx = sole_owner ? g : blocked::empty(y.shape(), y.impl()->backend_layout);
+  kernels::cpu::relu_backward(blocked::storage_floats(y), blocked::raw_data(y), blocked::raw_data(g),
+                              blocked::raw_data(gx));
+  return gx;
+}
+
 Tensor relu(const Tensor& x) {
   // Elementwise, so any layout will do: the output keeps the input's (padding stays zero).
   Tensor y = blocked::empty(x.shape(), x.impl()->backend_layout);
@@ -91,17 +106,8 @@ Tensor relu(const Tensor& x) {
   if (needs_graph({&x})) {
     // Save the output, not the input: y > 0 exactly where x > 0, and y is needed anyway downstream.
     Tensor saved = y.detach();
-    record(y, "ReluBackward", {x}, [saved](const Tensor& g) {
-      if (!kernels::cpu::same_layout(blocked::layout_of(g), blocked::layout_of(saved))) {
-        Tensor gx = Tensor::empty(g.shape());
-        kernels::cpu::relu_backward(g.numel(), saved.data(), g.data(), gx.data());
-        return std::vector<Tensor>{gx};
-      }
-      Tensor gx = blocked::empty(g.shape(), g.impl()->backend_layout);
-      kernels::cpu::relu_backward(blocked::storage_floats(g), blocked::raw_data(saved), blocked::raw_data(g),
-                                  blocked::raw_data(gx));
-      return std::vector<Tensor>{gx};
-    });
+    record(y, "ReluBackward", {x},
+           [saved](const Tensor& g) { return std::vector<Tensor>{ops_detail::relu_grad(saved, g)}; });
   }
   return y;
 }
