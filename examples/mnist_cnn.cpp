@@ -3,10 +3,11 @@
 // test loader reads the test split (the post loads the training set twice), and evaluation runs
 // in eval mode without gradients or optimizer steps (the post trains on its test batches).
 //
-//   usage: mnist_cnn [DATA_DIR]      (default ./data; downloaded there when missing)
+//   usage: mnist_cnn [DATA_DIR] [EPOCHS]   (default ./data, downloaded there when missing; 10 epochs)
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <string>
 
 #include "fovea/fovea.hpp"
 
@@ -41,8 +42,20 @@ class CNN_net : public nn::Module {
   std::shared_ptr<nn::Sequential> conv1, conv2, dense;
 };
 
+int parse_epochs(const std::string& text) {
+  size_t used = 0;
+  int value = 0;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text.size() || value < 1) throw ValueError("EPOCHS must be a whole number >= 1, got '" + text + "'");
+  return value;
+}
+
 int main(int argc, char** argv) try {
   const std::string root = argc > 1 ? argv[1] : "./data";
+  const int epoches = argc > 2 ? parse_epochs(argv[2]) : 10;
   manual_seed(0);
 
   // Define batch, that is, the sample size of one training
@@ -64,7 +77,6 @@ int main(int argc, char** argv) try {
 
   // Set training parameters
   const double learn_rate = 1e-3;
-  const int epoches = 10;
 
   // SGD for optimization (the loss function is cross_entropy, used in the loop below)
   optim::SGD opt(model.parameters(), {.lr = learn_rate, .momentum = 0.95});

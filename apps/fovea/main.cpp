@@ -10,6 +10,7 @@
 #include "fovea/fovea.hpp"
 #include "fovea/models/cnn_net.hpp"
 #include "fovea/train/trainer.hpp"
+#include "fovea/version.hpp"
 
 namespace {
 
@@ -93,12 +94,21 @@ int run_train(const TrainFlags& f, std::chrono::steady_clock::time_point started
   return 0;
 }
 
+// What a bug report needs: which fovea, built how, and which kernels it runs on this CPU.
+std::string version_text() {
+  std::string text = std::string("fovea ") + fovea::version() + "\n";
+  text += std::string("git revision: ") + fovea::git_revision() + "\n";
+  text += std::string("build type: ") + fovea::build_type();
+  return text;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const auto started = std::chrono::steady_clock::now();
   CLI::App app{"fovea: train convolutional networks in C++"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", version_text, "print the version, the build and the instruction sets in use, and exit");
   TrainFlags flags;
   CLI::App* train = app.add_subcommand("train", "train the seed's CNN and evaluate it on the test split after each epoch");
   add_train_flags(*train, flags);
@@ -107,6 +117,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // One line a user can act on; CLI11's own exit() would add a second.

@@ -1,16 +1,22 @@
 #pragma once
-// Everything a training program needs, in one include.
+// The whole public API in one include (a test checks that no public header is left out).
 #include "fovea/autograd.hpp"
 #include "fovea/data/dataloader.hpp"
 #include "fovea/data/dataset.hpp"
 #include "fovea/data/download.hpp"
+#include "fovea/data/idx.hpp"
 #include "fovea/data/mnist.hpp"
 #include "fovea/data/transforms.hpp"
 #include "fovea/error.hpp"
+#include "fovea/io/safetensors.hpp"
+#include "fovea/models/cnn_net.hpp"
 #include "fovea/nn/layers.hpp"
 #include "fovea/nn/module.hpp"
 #include "fovea/ops.hpp"
 #include "fovea/optim/optimizer.hpp"
+#include "fovea/profiler.hpp"
 #include "fovea/random.hpp"
 #include "fovea/tensor.hpp"
 #include "fovea/threads.hpp"
+#include "fovea/train/trainer.hpp"
+#include "fovea/version.hpp"
