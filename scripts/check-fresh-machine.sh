@@ -138,6 +138,13 @@ in_root "$build_root" readme-main "$train_timeout" "${readme_cmds[0]}"
 grep -E '^epoch:' "$work/readme-main.log" | tail -n 1
 in_root "$build_root" readme-tests "$test_timeout" "${readme_cmds[1]}"
 grep -E 'tests passed|tests failed' "$work/readme-tests.log" | tail -n 1
+# install-deps.sh after an interrupted install: pkg-config left unpacked but not configured, as
+# a killed apt-get leaves it. The script must finish the install rather than fail.
+in_root "$build_root" interrupted-install "$step_timeout" \
+  'cd /tmp && apt-get download -qq pkg-config && dpkg --unpack pkg-config_*.deb >/dev/null && dpkg --audit | grep -q pkg-config &&
+   cd /work/main && bash scripts/install-deps.sh && dpkg-query -W -f="\${Status}\n" pkg-config | grep -qx "install ok installed"'
+grep -F 'dpkg --configure -a' "$work/interrupted-install.log" \
+  || die "install-deps.sh did not finish the interrupted install (log: $(cat "$work/interrupted-install.log"))"
 
 # ---- 2. the .deb, installed with apt into another fresh root ------------------------------------
 in_root "$build_root" package "$step_timeout" "bash scripts/package.sh"
