@@ -34,8 +34,20 @@ die() { printf 'check-fresh-machine.sh: %s\n' "$*" >&2; exit 1; }
 # editing this file during a run would otherwise change the steps still to come.
 
 # ---- outside the namespace: arguments, the committed tree, the work folder ----------------------
+work= ns_pid=
+# On any exit. SIGKILL to unshare kills the namespace's first process (--kill-child), and with it
+# every process inside and every mount. The mounts were never visible out here, so removing the
+# work folder cannot reach through a bind mount into /dev or shared/.
+cleanup() {
+  if [[ -n "$ns_pid" ]]; then
+    kill -KILL "$ns_pid" 2>/dev/null || true
+    wait "$ns_pid" 2>/dev/null || true
+  fi
+  [[ -z "$work" ]] || rm -rf --one-file-system "$work"
+}
+
 outside() {
-  local refresh=0 repo shared start status  # work is global: the EXIT trap removes it
+  local refresh=0 repo shared start status
   for a in "$@"; do
     case "$a" in
       --refresh) refresh=1 ;;
@@ -53,15 +65,20 @@ outside() {
   [[ -z "$(git -C "$repo" status --porcelain --untracked-files=no)" ]] \
     || log "note: uncommitted changes in $repo are not part of this check (it clones HEAD)"
   work=$(mktemp -d "${TMPDIR:-/var/tmp}/fovea-fresh.XXXXXX")
-  # Mounts live only in the child's namespace, so by the time this runs none of them is visible
-  # here and removing the folder can never reach through a bind mount into /dev or shared/.
-  trap 'rm -rf --one-file-system "$work"' EXIT
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   mkdir -p "$cache"
   rm -rf "$cache"/*.partial  # left by a debootstrap that was interrupted
   start=$SECONDS
   status=0
+  # In the background and waited for, so that Ctrl-C or a TERM reaches the traps at once (bash
+  # runs a trap only after a foreground child ends, and unshare ignores both signals).
   unshare --mount --pid --fork --kill-child --mount-proc --propagation private \
-    bash "$0" --inside "$repo" "$shared" "$work" "$refresh" || status=$?
+    bash "$0" --inside "$repo" "$shared" "$work" "$refresh" &
+  ns_pid=$!
+  wait "$ns_pid" || status=$?
+  ns_pid=
   log "total $((SECONDS - start)) s, exit $status"
   return "$status"
 }
