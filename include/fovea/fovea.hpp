@@ -1,6 +1,7 @@
 #pragma once
 // Everything a training program needs, in one include.
 #include "fovea/autograd.hpp"
+#include "fovea/backend.hpp"
 #include "fovea/data/dataloader.hpp"
 #include "fovea/data/dataset.hpp"
 #include "fovea/data/download.hpp"

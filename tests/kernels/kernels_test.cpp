@@ -316,6 +316,26 @@ TEST(KernelRelu, MatchesReferenceSmallAndLarge) {
   }
 }
 
+TEST(KernelDropout, MatchesReference) {
+  for (int64_t n : {int64_t(1), int64_t(1000), int64_t(3 << 16) + 5})
+    for (float p : {0.3f, 1.0f}) {
+      auto x = random_vector(n, 12), draws = random_vector(n, 13), gy = random_vector(n, 14);
+      for (auto& u : draws) u = 0.5f * (u + 1.0f);  // uniform in [0, 1)
+      x[0] = std::numeric_limits<float>::infinity();
+      const float scale = p == 1.0f ? 0.0f : 1.0f / (1.0f - p);
+      std::vector<float> mask = draws, mask_ref = draws, y(x.size()), y_ref(x.size()), gx(x.size()), gx_ref(x.size());
+      cpu::dropout_forward(n, x.data(), p, scale, mask.data(), y.data());
+      ref::dropout_forward(n, x.data(), p, scale, mask_ref.data(), y_ref.data());
+      EXPECT_EQ(mask, mask_ref);
+      EXPECT_EQ(std::isnan(y[0]), std::isnan(y_ref[0]));  // inf * 0 when dropped
+      y[0] = y_ref[0] = 0.0f;
+      EXPECT_EQ(y, y_ref);
+      cpu::dropout_backward(n, gy.data(), mask.data(), gx.data());
+      ref::dropout_backward(n, gy.data(), mask_ref.data(), gx_ref.data());
+      EXPECT_EQ(gx, gx_ref);
+    }
+}
+
 TEST(KernelSoftmax, LogSoftmaxAndLossesMatchReference) {
   for (auto [rows, classes] : {std::pair<int64_t, int64_t>{128, 10}, {96, 10}, {1, 3}, {10000, 10}}) {
     auto x = random_vector(rows * classes, 10);
