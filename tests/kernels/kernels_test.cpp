@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "fovea/random.hpp"
 #include "fovea/threads.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "kernels/reference/reference.hpp"
@@ -334,6 +335,34 @@ TEST(KernelDropout, MatchesReference) {
       ref::dropout_backward(n, gy.data(), mask_ref.data(), gx_ref.data());
       EXPECT_EQ(gx, gx_ref);
     }
+}
+
+TEST(KernelRandom, Mt19937RefillMatchesReference) {
+  std::mt19937_64 seeder(3);
+  std::vector<uint64_t> state(312), state_ref;
+  for (auto& w : state) w = seeder();
+  state_ref = state;
+  for (int round = 0; round < 3; ++round) {
+    cpu::mt19937_64_refill(state.data());
+    ref::mt19937_64_refill(state_ref.data());
+    EXPECT_EQ(state, state_ref) << "round " << round;
+  }
+}
+
+// fovea's Generator writes MT19937-64 out (its refill is the kernel above): same stream as the
+// standard's engine, whose 10000th value the standard fixes.
+TEST(KernelRandom, GeneratorIsStdMt19937_64) {
+  for (uint64_t seed : {uint64_t(0), uint64_t(5489), uint64_t(42), ~uint64_t(0)}) {
+    Generator gen(seed);
+    std::mt19937_64 engine(seed);
+    for (int i = 0; i < 2000; ++i) ASSERT_EQ(gen.next_u64(), engine()) << "seed " << seed << ", draw " << i;
+    gen.seed(seed + 1);
+    engine.seed(seed + 1);
+    EXPECT_EQ(gen.next_u64(), engine()) << "after reseeding";
+  }
+  Generator standard(5489);
+  for (int i = 1; i < 10000; ++i) standard.next_u64();
+  EXPECT_EQ(standard.next_u64(), 9981545732273789042ULL);
 }
 
 TEST(KernelSoftmax, LogSoftmaxAndLossesMatchReference) {

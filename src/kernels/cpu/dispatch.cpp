@@ -132,6 +132,8 @@ void cross_entropy_backward(int64_t rows, int64_t classes, const float* log_prob
   table().cross_entropy_backward(rows, classes, log_probs, target, scale, grad_x);
 }
 
+void mt19937_64_refill(uint64_t* state) { table().mt19937_64_refill(state); }
+
 void sgd_update(int64_t n, float* weight, const float* grad, float* buffer, float lr, float momentum,
                 float dampening, float weight_decay, bool nesterov, bool first) {
   table().sgd_update(n, weight, grad, buffer, lr, momentum, dampening, weight_decay, nesterov, first);

@@ -2,9 +2,10 @@
 // Which instruction set fovea's own loops run with, chosen at run time. Internal to kernels/cpu.
 //
 // fovea is compiled for plain x86-64, so that one binary runs on any x86-64 CPU. The loops that
-// gain from wider vectors (pooling, ReLU, dropout, softmax, the optimizer update, the bias sum:
-// the files in per_isa/) are compiled three times, each into its own namespace (a file there
-// opens `namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE`; cmake/FoveaDispatch.cmake sets it):
+// gain from wider vectors (pooling, ReLU, dropout and its random numbers, softmax, the optimizer
+// update, the bias sum: the files in per_isa/) are compiled three times, each into its own
+// namespace (a file there opens `namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE`;
+// cmake/FoveaDispatch.cmake sets it):
 //
 //   cpu::baseline   x86-64 (SSE2)
 //   cpu::avx2       + AVX2, FMA
@@ -71,7 +72,7 @@ void sum_rows(int64_t rows, int64_t cols, const float* x, float* out);
   X(max_pool2d_nchw16c_forward) X(max_pool2d_nchw16c_backward)                                          \
   X(sum_rows)                                                                                           \
   X(log_softmax_forward) X(log_softmax_backward) X(nll_loss_forward) X(cross_entropy_backward)          \
-  X(sgd_update)
+  X(mt19937_64_refill) X(sgd_update)
 
 // The per-ISA definitions have the entry points' types: `decltype(cpu::relu_forward) relu_forward;`
 // declares cpu::avx2::relu_forward(int64_t, const float*, float*).

@@ -82,6 +82,11 @@ float nll_loss_forward(int64_t rows, int64_t classes, const float* log_probs, co
 void cross_entropy_backward(int64_t rows, int64_t classes, const float* log_probs, const int64_t* target,
                             float scale, float* grad_x);
 
+// ---- random numbers ----
+// The state refill ("twist") of MT19937-64: `state` holds the generator's 312 words and receives
+// the next 312, exactly as std::mt19937_64 computes them (fovea::Generator tempers each word).
+void mt19937_64_refill(uint64_t* state);
+
 // ---- optimizer updates (elementwise, so threads never change the result) ----
 // torch.optim.SGD for one parameter of n elements; `first` when the momentum buffer is new
 // (it is then set to the gradient). momentum == 0 ignores `buffer`.
