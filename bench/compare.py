@@ -1,15 +1,21 @@
 #!/usr/bin/python3
 """fovea against PyTorch on the same machine and thread count, side by side in one run.
 
-For each thread count, alternates the two programs `--rounds` times (each: `--epochs` epochs; the
+For each thread count, alternates the programs `--rounds` times (each: `--epochs` epochs; the
 first epoch of each process is warm-up and dropped) and prints medians and ratios. Then, for
 fovea alone: a profiled epoch (per layer, forward and backward; FP32 peak and the share reached;
 single-image latency), the time from launching `fovea train` to its first finished training
 step, and the peak memory of a one-epoch `fovea train`.
 
+With `--baseline-build DIR`, DIR's bench_epoch (a build configured with -DFOVEA_NATIVE=ON, i.e.
+-march=native) runs in the same rounds, and the ratio portable/native shows what run-time
+dispatch costs against compiling for this one machine. `--no-pytorch` leaves PyTorch out.
+
     /usr/bin/python3 bench/compare.py [--build build] [--data ../shared/data/mnist] [--threads 1,2]
+                                      [--baseline-build build-native] [--no-pytorch]
 """
 import argparse
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -61,26 +67,43 @@ def main():
     ap.add_argument("--threads", default="2", help="comma-separated thread counts, e.g. 1,2")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--baseline-build", help="a -DFOVEA_NATIVE=ON build to run side by side with --build")
+    ap.add_argument("--no-pytorch", action="store_true", help="leave PyTorch out (not installed, or not wanted)")
     args = ap.parse_args()
+    if not args.no_pytorch and importlib.util.find_spec("torch") is None:
+        sys.exit("compare.py: PyTorch is not installed (scripts/install-deps.sh --bench installs it); "
+                 "--no-pytorch compares fovea builds only")
+    # With a baseline, the --build under test is the portable one.
+    fovea = "portable" if args.baseline_build else "fovea"
     summary = []
     for threads in [int(t) for t in args.threads.split(",")]:
         common = ["--data", args.data, "--threads", str(threads), "--epochs", str(args.epochs)]
-        cmds = {"fovea": [os.path.join(args.build, "bench_epoch")] + common,
-                "pytorch": [sys.executable, os.path.join(HERE, "pytorch_epoch.py")] + common}
-        results = {"fovea": [], "pytorch": []}
+        cmds = {fovea: [os.path.join(args.build, "bench_epoch")] + common}
+        if args.baseline_build:
+            cmds["native"] = [os.path.join(args.baseline_build, "bench_epoch")] + common
+        if not args.no_pytorch:
+            cmds["pytorch"] = [sys.executable, os.path.join(HERE, "pytorch_epoch.py")] + common
+        results = {name: [] for name in cmds}
         for r in range(args.rounds):
             for name, cmd in cmds.items():
                 rows = run(cmd)
                 results[name] += rows
                 for row in rows:
+                    isa = f"  isa {row['isa']}" if "isa" in row else ""
                     print(f"{threads} threads, round {r}, {name:8s} train {float(row['train_s']):7.3f} s"
-                          f"  eval {float(row['eval_s']):6.3f} s  test_acc {row['test_acc']}", flush=True)
+                          f"  eval {float(row['eval_s']):6.3f} s  test_acc {row['test_acc']}{isa}", flush=True)
         med = {name: {k: statistics.median(float(row[k]) for row in rows) for k in ("train_s", "eval_s")}
                for name, rows in results.items()}
         for k, label in (("train_s", "training epoch (60,000 images)"), ("eval_s", "test evaluation (10,000 images)")):
-            f, t = med["fovea"][k], med["pytorch"][k]
-            summary.append(f"  {threads} thread(s)  {label:34s} fovea {f:7.3f} s   pytorch {t:7.3f} s   "
-                           f"speed-up {t / f:5.2f}x")
+            f = med[fovea][k]
+            line = f"  {threads} thread(s)  {label:34s} {fovea} {f:7.3f} s"
+            if "native" in med:
+                n = med["native"][k]
+                line += f"   native {n:7.3f} s   portable/native {f / n:5.3f}"
+            if "pytorch" in med:
+                t = med["pytorch"][k]
+                line += f"   pytorch {t:7.3f} s   speed-up {t / f:5.2f}x"
+            summary.append(line)
     print(f"\nmedians over {args.rounds * (args.epochs - 1)} epochs each:")
     print("\n".join(summary), flush=True)
 

@@ -55,39 +55,68 @@ constexpr double kTrainFlopsPerImage = 2.0 * (3.0 * kForwardMacs - 16.0 * 28 * 2
 
 // The machine's FP32 peak as a pure FMA loop reaches it: each thread keeps 12 independent vector
 // accumulators in flight (enough to cover FMA latency on both ports), nothing touches memory.
-double measure_peak_gflops(int threads) {
+//
+// The binary is built for plain x86-64, so each vector width is its own function with a target
+// attribute and the CPU picks the widest at run time. The OpenMP region stays outside them: GCC
+// compiles an outlined parallel body for the command line's ISA, not for the attribute's.
+__attribute__((target("avx512f"))) float fma_loop_avx512(int64_t iters, float start) {
+  __m512 acc[12], m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
+  for (auto& v : acc) v = _mm512_set1_ps(start);
+  for (int64_t i = 0; i < iters; ++i)
+    for (auto& v : acc) v = _mm512_fmadd_ps(v, m, a);
+  float sum = 0;
+  for (auto& v : acc) sum += _mm512_reduce_add_ps(v);
+  return sum;
+}
+
+__attribute__((target("avx2,fma"))) float fma_loop_avx2(int64_t iters, float start) {
+  __m256 acc[12], m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
+  for (auto& v : acc) v = _mm256_set1_ps(start);
+  for (int64_t i = 0; i < iters; ++i)
+    for (auto& v : acc) v = _mm256_fmadd_ps(v, m, a);
+  float lanes[8], sum = 0;
+  for (auto& v : acc) {
+    _mm256_storeu_ps(lanes, v);
+    for (float x : lanes) sum += x;
+  }
+  return sum;
+}
+
+// No FMA before AVX2: a multiply and an add, two FLOPs per lane all the same.
+float mul_add_loop_sse(int64_t iters, float start) {
+  __m128 acc[12], m = _mm_set1_ps(0.999999f), a = _mm_set1_ps(1e-7f);
+  for (auto& v : acc) v = _mm_set1_ps(start);
+  for (int64_t i = 0; i < iters; ++i)
+    for (auto& v : acc) v = _mm_add_ps(_mm_mul_ps(v, m), a);
+  float lanes[4], sum = 0;
+  for (auto& v : acc) {
+    _mm_storeu_ps(lanes, v);
+    for (float x : lanes) sum += x;
+  }
+  return sum;
+}
+
+struct PeakLoop {
+  float (*run)(int64_t iters, float start);
+  double flops_per_iter;  // 12 accumulators x lanes x 2
+  const char* name;
+};
+
+PeakLoop widest_peak_loop() {
+  if (__builtin_cpu_supports("avx512f")) return {fma_loop_avx512, 12 * 16 * 2, "AVX-512 FMA"};
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return {fma_loop_avx2, 12 * 8 * 2, "AVX2 FMA"};
+  return {mul_add_loop_sse, 12 * 4 * 2, "SSE mul+add"};
+}
+
+double measure_peak_gflops(const PeakLoop& loop, int threads) {
   const int64_t iters = 20'000'000;
   double best = 0;
   for (int rep = 0; rep < 3; ++rep) {
     auto t0 = std::chrono::steady_clock::now();
     float sink = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : sink)
-    {
-#if defined(__AVX512F__)
-      __m512 acc[12], m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
-      for (auto& v : acc) v = _mm512_set1_ps(float(omp_get_thread_num()));
-      for (int64_t i = 0; i < iters; ++i)
-        for (auto& v : acc) v = _mm512_fmadd_ps(v, m, a);
-      for (auto& v : acc) sink += _mm512_reduce_add_ps(v);
-#else
-      __m256 acc[12], m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
-      for (auto& v : acc) v = _mm256_set1_ps(float(omp_get_thread_num()));
-      for (int64_t i = 0; i < iters; ++i)
-        for (auto& v : acc) v = _mm256_fmadd_ps(v, m, a);
-      float lanes[8];
-      for (auto& v : acc) {
-        _mm256_storeu_ps(lanes, v);
-        for (float x : lanes) sink += x;
-      }
-#endif
-    }
-    double seconds = seconds_since(t0);
-#if defined(__AVX512F__)
-    const double lanes = 16;
-#else
-    const double lanes = 8;
-#endif
-    best = std::max(best, double(threads) * iters * 12 * lanes * 2 / seconds / 1e9);
+    sink += loop.run(iters, float(omp_get_thread_num()));
+    best = std::max(best, double(threads) * double(iters) * loop.flops_per_iter / seconds_since(t0) / 1e9);
     if (sink == 12345.0f) std::printf(" ");  // keep the loop alive
   }
   return best;
@@ -197,13 +226,14 @@ int main(int argc, char** argv) try {
     }
     double eval_s = seconds_since(t0);
     if (e > 0) train_times.push_back(train_s);  // epoch 0 pays for warm-up
-    std::printf("impl=fovea threads=%d epoch=%d train_s=%.4f eval_s=%.4f train_acc=%.4f test_acc=%.4f\n", threads, e,
-                train_s, eval_s, train_metrics.result().accuracy, test_metrics.result().accuracy);
+    std::printf("impl=fovea threads=%d epoch=%d train_s=%.4f eval_s=%.4f train_acc=%.4f test_acc=%.4f isa=%s\n",
+                threads, e, train_s, eval_s, train_metrics.result().accuracy, test_metrics.result().accuracy, cpu_isa());
     std::fflush(stdout);
   }
   if (profile) {
-    const double peak = measure_peak_gflops(threads);
-    std::printf("fp32 peak (FMA loop, %d threads): %.1f GFLOP/s\n", threads, peak);
+    const PeakLoop loop = widest_peak_loop();
+    const double peak = measure_peak_gflops(loop, threads);
+    std::printf("fp32 peak (%s loop, %d threads): %.1f GFLOP/s\n", loop.name, threads, peak);
     const double gflop = kTrainFlopsPerImage * double(n) / 1e9;
     std::printf("training epoch needs %.1f GFLOP\n", gflop);
     if (!train_times.empty()) {

@@ -47,6 +47,7 @@ void add_train_flags(CLI::App& cmd, TrainFlags& f) {
 
 int run_train(const TrainFlags& f, std::chrono::steady_clock::time_point started) {
   using namespace fovea;
+  cpu_isa();  // a bad FOVEA_CPU_ISA fails here, before anything is printed
   if (f.threads > 0) set_num_threads(f.threads);
   manual_seed(f.seed);
 
@@ -98,7 +99,10 @@ int run_train(const TrainFlags& f, std::chrono::steady_clock::time_point started
 std::string version_text() {
   std::string text = std::string("fovea ") + fovea::version() + "\n";
   text += std::string("git revision: ") + fovea::git_revision() + "\n";
-  text += std::string("build type: ") + fovea::build_type();
+  text += std::string("build type: ") + fovea::build_type() + "\n";
+  const fovea::BackendInfo backend = fovea::backend_info();
+  text += "oneDNN: " + backend.onednn_version + "\n";
+  text += "instruction set on this CPU: fovea kernels " + backend.cpu_isa + ", oneDNN " + backend.onednn_isa;
   return text;
 }
 
@@ -124,6 +128,9 @@ int main(int argc, char** argv) {
     // One line a user can act on; CLI11's own exit() would add a second.
     std::cerr << "fovea: error: " << e.what() << " (see 'fovea train --help')" << std::endl;
     return e.get_exit_code() != 0 ? e.get_exit_code() : 2;
+  } catch (const std::exception& e) {  // from --version: a bad FOVEA_CPU_ISA
+    std::cerr << "fovea: error: " << e.what() << std::endl;
+    return 1;
   }
   try {
     if (*train) return run_train(flags, started);

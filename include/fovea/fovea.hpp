@@ -1,6 +1,7 @@
 #pragma once
 // The whole public API in one include (a test checks that no public header is left out).
 #include "fovea/autograd.hpp"
+#include "fovea/backend.hpp"
 #include "fovea/data/dataloader.hpp"
 #include "fovea/data/dataset.hpp"
 #include "fovea/data/download.hpp"

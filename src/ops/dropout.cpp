@@ -8,6 +8,7 @@
 #include "fovea/error.hpp"
 #include "fovea/ops.hpp"
 #include "fovea/random.hpp"
+#include "kernels/cpu/kernels.hpp"
 
 namespace fovea {
 
@@ -21,19 +22,12 @@ Tensor dropout(const Tensor& input, float p, bool training) {
   auto mask = std::make_shared<std::vector<float>>(n);
   const float scale = p == 1.0f ? 0.0f : 1.0f / (1.0f - p);
   Generator& gen = default_generator();
-  const float* x = input.data();
-  float* y = out.data();
-  for (int64_t i = 0; i < n; ++i) {
-    float m = gen.uniform() < p ? 0.0f : scale;
-    (*mask)[i] = m;
-    y[i] = x[i] * m;
-  }
+  for (float& u : *mask) u = gen.uniform();  // one draw per element, in order: the seed fixes the mask
+  kernels::cpu::dropout_forward(n, input.data(), p, scale, mask->data(), out.data());
   if (needs_graph({&input})) {
     record(out, "DropoutBackward", {input}, [mask](const Tensor& g) {
       Tensor gx = Tensor::empty(g.shape());
-      const float* pg = g.data();
-      float* px = gx.data();
-      for (int64_t i = 0, m = g.numel(); i < m; ++i) px[i] = pg[i] * (*mask)[i];
+      kernels::cpu::dropout_backward(g.numel(), g.data(), mask->data(), gx.data());
       return std::vector<Tensor>{gx};
     });
   }

@@ -2,7 +2,22 @@
 
 #include <cmath>
 
+#include "kernels/cpu/kernels.hpp"
+
 namespace fovea {
+
+void Generator::seed(uint64_t s) {
+  // std::mt19937_64's seeding; the first draw refills.
+  state_[0] = s;
+  for (int i = 1; i < kStateWords; ++i)
+    state_[i] = 6364136223846793005ULL * (state_[i - 1] ^ (state_[i - 1] >> 62)) + uint64_t(i);
+  index_ = kStateWords;
+}
+
+void Generator::refill() {
+  kernels::cpu::mt19937_64_refill(state_);
+  index_ = 0;
+}
 
 float Generator::normal() {
   // Box-Muller on (0, 1]: u1 never 0, so log is finite.
@@ -17,7 +32,7 @@ uint64_t Generator::below(uint64_t n) {
   uint64_t limit = UINT64_MAX - UINT64_MAX % n;
   uint64_t x;
   do {
-    x = engine_();
+    x = next_u64();
   } while (x >= limit);
   return x % n;
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "fovea/random.hpp"
 #include "fovea/threads.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "kernels/reference/reference.hpp"
@@ -314,6 +315,54 @@ TEST(KernelRelu, MatchesReferenceSmallAndLarge) {
     ref::relu_backward(n, y_ref.data(), gy.data(), gx_ref.data());
     EXPECT_EQ(gx, gx_ref);
   }
+}
+
+TEST(KernelDropout, MatchesReference) {
+  for (int64_t n : {int64_t(1), int64_t(1000), int64_t(3 << 16) + 5})
+    for (float p : {0.3f, 1.0f}) {
+      auto x = random_vector(n, 12), draws = random_vector(n, 13), gy = random_vector(n, 14);
+      for (auto& u : draws) u = 0.5f * (u + 1.0f);  // uniform in [0, 1)
+      x[0] = std::numeric_limits<float>::infinity();
+      const float scale = p == 1.0f ? 0.0f : 1.0f / (1.0f - p);
+      std::vector<float> mask = draws, mask_ref = draws, y(x.size()), y_ref(x.size()), gx(x.size()), gx_ref(x.size());
+      cpu::dropout_forward(n, x.data(), p, scale, mask.data(), y.data());
+      ref::dropout_forward(n, x.data(), p, scale, mask_ref.data(), y_ref.data());
+      EXPECT_EQ(mask, mask_ref);
+      EXPECT_EQ(std::isnan(y[0]), std::isnan(y_ref[0]));  // inf * 0 when dropped
+      y[0] = y_ref[0] = 0.0f;
+      EXPECT_EQ(y, y_ref);
+      cpu::dropout_backward(n, gy.data(), mask.data(), gx.data());
+      ref::dropout_backward(n, gy.data(), mask_ref.data(), gx_ref.data());
+      EXPECT_EQ(gx, gx_ref);
+    }
+}
+
+TEST(KernelRandom, Mt19937RefillMatchesReference) {
+  std::mt19937_64 seeder(3);
+  std::vector<uint64_t> state(312), state_ref;
+  for (auto& w : state) w = seeder();
+  state_ref = state;
+  for (int round = 0; round < 3; ++round) {
+    cpu::mt19937_64_refill(state.data());
+    ref::mt19937_64_refill(state_ref.data());
+    EXPECT_EQ(state, state_ref) << "round " << round;
+  }
+}
+
+// fovea's Generator writes MT19937-64 out (its refill is the kernel above): same stream as the
+// standard's engine, whose 10000th value the standard fixes.
+TEST(KernelRandom, GeneratorIsStdMt19937_64) {
+  for (uint64_t seed : {uint64_t(0), uint64_t(5489), uint64_t(42), ~uint64_t(0)}) {
+    Generator gen(seed);
+    std::mt19937_64 engine(seed);
+    for (int i = 0; i < 2000; ++i) ASSERT_EQ(gen.next_u64(), engine()) << "seed " << seed << ", draw " << i;
+    gen.seed(seed + 1);
+    engine.seed(seed + 1);
+    EXPECT_EQ(gen.next_u64(), engine()) << "after reseeding";
+  }
+  Generator standard(5489);
+  for (int i = 1; i < 10000; ++i) standard.next_u64();
+  EXPECT_EQ(standard.next_u64(), 9981545732273789042ULL);
 }
 
 TEST(KernelSoftmax, LogSoftmaxAndLossesMatchReference) {

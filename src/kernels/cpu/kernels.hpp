@@ -1,7 +1,9 @@
 #pragma once
 // The CPU kernels: pure functions over raw float buffers. Inputs are const, outputs are written
 // in full (never accumulated into unless the name says so) and never allocated here. This is the
-// only place that calls oneDNN or uses OpenMP.
+// only place that calls oneDNN or uses OpenMP. fovea's own loops (pooling, elementwise, softmax,
+// optimizer updates) run the widest vector instructions the CPU has, chosen at run time
+// (dispatch.hpp); oneDNN chooses its own.
 #include <cstdint>
 
 #include "kernels/cpu/layout.hpp"
@@ -64,6 +66,11 @@ void linear_backward(const LinearShape& s, const float* input, const float* weig
 void relu_forward(int64_t n, const float* x, float* y);
 // Uses the forward output: the gradient passes where y > 0. grad_x may be grad_y (in place).
 void relu_backward(int64_t n, const float* y, const float* grad_y, float* grad_x);
+// Inverted dropout, as PyTorch: survivors are scaled by `scale` = 1/(1-p). `mask` arrives holding
+// one uniform draw in [0, 1) per element and leaves holding 0 where the draw was below p, `scale`
+// elsewhere; y = x * mask. Backward is grad_x = grad_y * mask.
+void dropout_forward(int64_t n, const float* x, float p, float scale, float* mask, float* y);
+void dropout_backward(int64_t n, const float* grad_y, const float* mask, float* grad_x);
 
 // ---- softmax and losses over rows x classes ----
 void log_softmax_forward(int64_t rows, int64_t classes, const float* x, float* y);
@@ -74,6 +81,11 @@ float nll_loss_forward(int64_t rows, int64_t classes, const float* log_probs, co
 // grad_x = (softmax(x) - onehot(target)) * scale, from the saved log-probabilities.
 void cross_entropy_backward(int64_t rows, int64_t classes, const float* log_probs, const int64_t* target,
                             float scale, float* grad_x);
+
+// ---- random numbers ----
+// The state refill ("twist") of MT19937-64: `state` holds the generator's 312 words and receives
+// the next 312, exactly as std::mt19937_64 computes them (fovea::Generator tempers each word).
+void mt19937_64_refill(uint64_t* state);
 
 // ---- optimizer updates (elementwise, so threads never change the result) ----
 // torch.optim.SGD for one parameter of n elements; `first` when the momentum buffer is new

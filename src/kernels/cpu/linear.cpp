@@ -5,6 +5,7 @@
 #include <string>
 
 #include "fovea/error.hpp"
+#include "kernels/cpu/dispatch.hpp"
 #include "kernels/cpu/kernels.hpp"
 
 namespace fovea::kernels::cpu {
@@ -33,16 +34,7 @@ void linear_backward(const LinearShape& s, const float* input, const float* weig
   const int64_t R = s.rows, I = s.in_features, O = s.out_features;
   if (grad_input) gemm(false, false, R, I, O, 1.0f, grad_output, weight, 0.0f, grad_input);
   if (grad_weight) gemm(true, false, O, I, R, 1.0f, grad_output, input, 0.0f, grad_weight);
-  if (grad_bias) {
-    // Rows in order, each a contiguous vectorisable add: a fixed summation order, hence
-    // reproducible, and cheap next to the two products.
-    std::fill(grad_bias, grad_bias + O, 0.0f);
-    for (int64_t r = 0; r < R; ++r) {
-      const float* g = grad_output + r * O;
-#pragma omp simd
-      for (int64_t o = 0; o < O; ++o) grad_bias[o] += g[o];
-    }
-  }
+  if (grad_bias) sum_rows(R, O, grad_output, grad_bias);
 }
 
 }  // namespace fovea::kernels::cpu

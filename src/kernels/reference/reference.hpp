@@ -24,6 +24,9 @@ void linear_backward(const LinearShape& s, const float* input, const float* weig
                      const float* grad_output, float* grad_input, float* grad_weight, float* grad_bias);
 void relu_forward(int64_t n, const float* x, float* y);
 void relu_backward(int64_t n, const float* y, const float* grad_y, float* grad_x);
+void dropout_forward(int64_t n, const float* x, float p, float scale, float* mask, float* y);
+void dropout_backward(int64_t n, const float* grad_y, const float* mask, float* grad_x);
+void mt19937_64_refill(uint64_t* state);
 void log_softmax_forward(int64_t rows, int64_t classes, const float* x, float* y);
 void log_softmax_backward(int64_t rows, int64_t classes, const float* y, const float* grad_y,
                           float* grad_x);

@@ -1,7 +1,7 @@
-// ReLU forward and backward.
-#include "kernels/cpu/kernels.hpp"
+// ReLU forward and backward, compiled once per instruction set (kernels/cpu/dispatch.hpp).
+#include "kernels/cpu/dispatch.hpp"
 
-namespace fovea::kernels::cpu {
+namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE {
 
 namespace {
 // A parallel region costs a few microseconds; below this size one core's SIMD loop is faster.
@@ -19,4 +19,4 @@ void relu_backward(int64_t n, const float* y, const float* grad_y, float* grad_x
   for (int64_t i = 0; i < n; ++i) grad_x[i] = y[i] > 0.0f ? grad_y[i] : 0.0f;
 }
 
-}  // namespace fovea::kernels::cpu
+}  // namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE

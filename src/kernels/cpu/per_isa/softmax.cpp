@@ -1,10 +1,11 @@
-// Log-softmax over rows and the classification losses built on it.
+// Log-softmax over rows and the classification losses built on it, compiled once per instruction
+// set (kernels/cpu/dispatch.hpp).
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/cpu/kernels.hpp"
+#include "kernels/cpu/dispatch.hpp"
 
-namespace fovea::kernels::cpu {
+namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE {
 
 namespace {
 // MNIST's 128 x 10 logits are far below this: a parallel region would cost more than the work.
@@ -56,4 +57,4 @@ void cross_entropy_backward(int64_t rows, int64_t classes, const float* log_prob
     }
 }
 
-}  // namespace fovea::kernels::cpu
+}  // namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE

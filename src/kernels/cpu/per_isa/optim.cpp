@@ -1,8 +1,9 @@
-// Parameter updates. Elementwise: each element's arithmetic is the same whatever the thread count,
-// so splitting the loop keeps runs bit-for-bit reproducible.
-#include "kernels/cpu/kernels.hpp"
+// Parameter updates, compiled once per instruction set (kernels/cpu/dispatch.hpp). Elementwise:
+// each element's arithmetic is the same whatever the thread count, so splitting the loop keeps
+// runs bit-for-bit reproducible.
+#include "kernels/cpu/dispatch.hpp"
 
-namespace fovea::kernels::cpu {
+namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE {
 
 namespace {
 // fc1's 200,704 weights are worth two threads; biases are not.
@@ -25,4 +26,4 @@ void sgd_update(int64_t n, float* w, const float* g, float* buf, float lr, float
   }
 }
 
-}  // namespace fovea::kernels::cpu
+}  // namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE

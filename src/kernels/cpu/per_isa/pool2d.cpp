@@ -1,4 +1,5 @@
-// Max and average pooling: plain loops, one (image, channel) plane per OpenMP iteration.
+// Max and average pooling: plain loops, one (image, channel) plane per OpenMP iteration, compiled
+// once per instruction set (kernels/cpu/dispatch.hpp).
 //
 // Planes are independent, so with a static schedule each output element is computed by exactly
 // one thread in a fixed order: results are bitwise reproducible, backward's scatter needs no
@@ -7,9 +8,9 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels/cpu/kernels.hpp"
+#include "kernels/cpu/dispatch.hpp"
 
-namespace fovea::kernels::cpu {
+namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE {
 
 namespace {
 
@@ -139,4 +140,4 @@ void avg_pool2d_backward(const Pool2dShape& s, const float* grad_output, float* 
   }
 }
 
-}  // namespace fovea::kernels::cpu
+}  // namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE
