@@ -35,18 +35,35 @@ void Module::zero_grad() {
   for (auto& [name, child] : children_) child->zero_grad();
 }
 
+// One namespace for parameters, buffers and children, as in PyTorch: a key names one thing.
+void Module::check_name_is_free(const std::string& name, const char* kind) const {
+  if (name.empty() || name.find('.') != std::string::npos)
+    throw ValueError(type_name_ + ": " + kind + " name '" + name + "' must be non-empty and contain no '.'");
+  auto taken = [&](const auto& list) {
+    for (auto& [existing, value] : list)
+      if (existing == name) return true;
+    return false;
+  };
+  if (taken(parameters_) || taken(buffers_) || taken(children_))
+    throw Error(type_name_ + ": cannot register " + kind + " '" + name + "': the name is already registered");
+}
+
 Tensor& Module::register_parameter(const std::string& name, Tensor value) {
-  for (auto& [existing, p] : parameters_)
-    if (existing == name) throw Error(type_name_ + ": parameter '" + name + "' is already registered");
+  check_name_is_free(name, "parameter");
   value.requires_grad_(true);
   parameters_.emplace_back(name, std::move(value));
   return parameters_.back().second;
 }
 
+Tensor& Module::register_buffer(const std::string& name, Tensor value) {
+  check_name_is_free(name, "buffer");
+  buffers_.emplace_back(name, std::move(value));
+  return buffers_.back().second;
+}
+
 void Module::add_child(const std::string& name, std::shared_ptr<Module> child) {
   if (!child) throw Error(type_name_ + ": cannot register a null module as '" + name + "'");
-  for (auto& [existing, c] : children_)
-    if (existing == name) throw Error(type_name_ + ": module '" + name + "' is already registered");
+  check_name_is_free(name, "module");
   children_.emplace_back(name, child);
   child->set_path(path_.empty() ? name : path_ + "." + name);
 }

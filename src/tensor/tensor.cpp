@@ -294,7 +294,9 @@ Tensor& Tensor::mul_(float value) {
 }
 
 Tensor& Tensor::copy_(const Tensor& src) {
-  if (src.numel() != numel())
+  // Equal shapes, not merely equal sizes: a [3, 2] copied into a [2, 3] weight is a transposed
+  // model that still runs. (PyTorch would broadcast; fovea has no broadcasting yet.)
+  if (src.shape() != shape())
     throw ShapeError("copy_: source of shape " + to_string(src.shape()) + " into tensor of shape " +
                      to_string(shape()));
   std::memmove(data(), src.data(), sizeof(float) * numel());

@@ -1,9 +1,15 @@
 #pragma once
 // nn::Module: the base of every layer and model, as torch.nn.Module.
 //
-// A module owns named parameters and named child modules. Registering them (register_parameter,
-// register_module) is what makes parameters(), named_parameters(), train()/eval() and the printed
-// summary see them; names join with dots ("dense.0.weight"), exactly as PyTorch's state_dict keys.
+// A module owns named parameters, named buffers and named child modules. Registering them
+// (register_parameter, register_buffer, register_module) is what makes parameters(),
+// state_dict(), train()/eval() and the printed summary see them; names join with dots
+// ("dense.0.weight"), exactly as PyTorch's state_dict keys.
+//
+// Parameters are learned (the optimizer updates them, they get gradients); buffers are state
+// that is not learned but must be saved and restored with the model, as BatchNorm's running
+// statistics. state_dict() holds both.
+#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -14,6 +20,16 @@
 #include "fovea/tensor.hpp"
 
 namespace fovea::nn {
+
+// Named tensors in a fixed order, as torch's state_dict (an OrderedDict). The same type as
+// io::NamedTensors, so `io::save_safetensors(path, model.state_dict())` saves a model.
+using StateDict = std::vector<std::pair<std::string, Tensor>>;
+
+// What a non-strict load_state_dict left out, as torch's _IncompatibleKeys.
+struct LoadStateDictResult {
+  std::vector<std::string> missing_keys;     // in the model, not in the dictionary
+  std::vector<std::string> unexpected_keys;  // in the dictionary, not in the model
+};
 
 class Module {
  public:
@@ -32,6 +48,21 @@ class Module {
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const {
     return children_;
   }
+  // All buffers of this module and its descendants, in registration order.
+  std::vector<Tensor> buffers() const;
+  std::vector<std::pair<std::string, Tensor>> named_buffers() const;
+
+  // Parameters and buffers under PyTorch's keys: this module's parameters, then its buffers, then
+  // each child's, in registration order. The tensors share storage with the module (as PyTorch's
+  // do): clone() them for a snapshot that later training does not change.
+  StateDict state_dict() const;
+  // Copies every tensor of `dict` into the parameter or buffer of the same key. Shapes must match
+  // exactly (a mismatch is an error even when not strict, as in PyTorch). With `strict`, the keys
+  // must match too. One ShapeError names every missing key, every unexpected key and every shape
+  // mismatch, and nothing is copied unless everything checks out: a failed load leaves the
+  // module as it was. Returns the keys a non-strict load left out.
+  LoadStateDictResult load_state_dict(const StateDict& dict, bool strict = true);
+  LoadStateDictResult load_state_dict(const std::map<std::string, Tensor>& dict, bool strict = true);
 
   // Sets training mode on this module and all descendants (Dropout reads it).
   void train(bool on = true);
@@ -52,6 +83,8 @@ class Module {
 
  protected:
   Tensor& register_parameter(const std::string& name, Tensor value);
+  // A buffer: saved in state_dict() but not a parameter (no gradient, not optimised).
+  Tensor& register_buffer(const std::string& name, Tensor value);
   template <typename M>
   std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
     add_child(name, module);
@@ -68,7 +101,10 @@ class Module {
   std::string type_name_;
   std::string path_;
   bool training_ = true;
+  void check_name_is_free(const std::string& name, const char* kind) const;
+
   std::vector<std::pair<std::string, Tensor>> parameters_;
+  std::vector<std::pair<std::string, Tensor>> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
 };
 
