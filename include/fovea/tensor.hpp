@@ -17,6 +17,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fovea {
@@ -141,5 +142,9 @@ Tensor from_blob(float* data, const Shape& shape);
 
 // "tensor([[0.1, 0.2], ...], shape=[2, 2])" for small tensors; shape only for large ones.
 std::string to_string(const Tensor& t);
+
+// Named tensors in a fixed order: a module's or an optimizer's state, a safetensors file's
+// contents. Ordered, as PyTorch's state_dict (an OrderedDict) is.
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 }  // namespace fovea

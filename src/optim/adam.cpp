@@ -1,10 +1,23 @@
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "fovea/error.hpp"
 #include "fovea/optim/optimizer.hpp"
 
 namespace fovea::optim {
+
+namespace {
+
+void check_options(const AdamOptions& options) {
+  if (!(options.lr >= 0.0)) throw ValueError("Adam: invalid learning rate " + std::to_string(options.lr) + " (expected >= 0)");
+  if (!(options.eps >= 0.0)) throw ValueError("Adam: invalid epsilon " + std::to_string(options.eps) + " (expected >= 0)");
+  if (!(options.beta1 >= 0.0 && options.beta1 < 1.0) || !(options.beta2 >= 0.0 && options.beta2 < 1.0))
+    throw ValueError("Adam: betas must be in [0, 1)");
+  if (!(options.weight_decay >= 0.0)) throw ValueError("Adam: invalid weight_decay (expected >= 0)");
+}
+
+}  // namespace
 
 Adam::Adam(std::vector<Tensor> params, AdamOptions options)
     : Optimizer(std::move(params)),
@@ -12,12 +25,8 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions options)
       exp_avg_(params_.size()),
       exp_avg_sq_(params_.size()),
       max_exp_avg_sq_(params_.size()),
-      steps_(params_.size(), 0) {
-  if (!(options.lr >= 0.0)) throw ValueError("Adam: invalid learning rate " + std::to_string(options.lr) + " (expected >= 0)");
-  if (!(options.eps >= 0.0)) throw ValueError("Adam: invalid epsilon " + std::to_string(options.eps) + " (expected >= 0)");
-  if (!(options.beta1 >= 0.0 && options.beta1 < 1.0) || !(options.beta2 >= 0.0 && options.beta2 < 1.0))
-    throw ValueError("Adam: betas must be in [0, 1)");
-  if (!(options.weight_decay >= 0.0)) throw ValueError("Adam: invalid weight_decay (expected >= 0)");
+      steps_(params_.size()) {
+  check_options(options);
 }
 
 void Adam::step() {
@@ -29,13 +38,15 @@ void Adam::step() {
     Tensor grad = p.grad();
     if (!grad.defined()) continue;
     if (!exp_avg_[i].defined()) {
+      steps_[i] = zeros({});
       exp_avg_[i] = zeros(p.shape());
       exp_avg_sq_[i] = zeros(p.shape());
       if (options_.amsgrad) max_exp_avg_sq_[i] = zeros(p.shape());
     }
     // Steps are counted per parameter, as PyTorch keeps `step` in each parameter's state: a
     // parameter that had no gradient for a while is not bias-corrected as if it had.
-    const double t = static_cast<double>(++steps_[i]);
+    float& count = *steps_[i].data();
+    const double t = static_cast<double>(count += 1.0f);
     const float step_size = static_cast<float>(options_.lr / (1.0 - std::pow(options_.beta1, t)));
     const float bias2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(options_.beta2, t)));
     float* w = p.data();
@@ -53,6 +64,54 @@ void Adam::step() {
       w[k] -= step_size * m[k] / denom;
     }
   }
+}
+
+std::vector<Adam::Slot> Adam::slots() const {
+  auto* self = const_cast<Adam*>(this);  // slots point at the state both to save and to load it
+  std::vector<Slot> out = {{"step", &self->steps_, /*scalar=*/true},
+                           {"exp_avg", &self->exp_avg_},
+                           {"exp_avg_sq", &self->exp_avg_sq_}};
+  if (options_.amsgrad) out.push_back({"max_exp_avg_sq", &self->max_exp_avg_sq_});
+  return out;
+}
+
+OptimizerState Adam::state_dict() const {
+  OptimizerState out;
+  out.state = save_slots(slots());
+  out.hyperparameters = {{"lr", options_.lr},         {"betas.0", options_.beta1},
+                         {"betas.1", options_.beta2}, {"eps", options_.eps},
+                         {"weight_decay", options_.weight_decay}, {"amsgrad", options_.amsgrad ? 1.0 : 0.0}};
+  return out;
+}
+
+void Adam::load_state_dict(const OptimizerState& state) {
+  std::vector<std::string> problems;
+  auto h = take_hyperparameters(state.hyperparameters, {"lr", "betas.0", "betas.1", "eps", "weight_decay", "amsgrad"},
+                                problems);
+  AdamOptions options = options_;
+  if (problems.empty()) {
+    options = {.lr = h["lr"], .beta1 = h["betas.0"], .beta2 = h["betas.1"], .eps = h["eps"],
+               .weight_decay = h["weight_decay"], .amsgrad = h["amsgrad"] != 0.0};
+    try {
+      check_options(options);
+    } catch (const ValueError& e) {
+      problems.push_back(e.what());
+    }
+  }
+  // The slots follow the loaded amsgrad, which decides whether max_exp_avg_sq is expected.
+  const AdamOptions previous = options_;
+  options_ = options;
+  for (auto& [key, t] : state.state) {  // a step count must be whole and positive: checked before anything loads
+    if (!key.ends_with(".step") || !t.shape().empty()) continue;
+    const float count = t.item();
+    if (count >= 1.0f && count == std::floor(count)) continue;
+    std::ostringstream what;
+    what << "'" << key << "' is " << count << ", expected a whole number >= 1";
+    problems.push_back(what.str());
+  }
+  load_slots(state.state, slots(), problems);
+  if (!problems.empty()) options_ = previous;
+  throw_if_any("Adam", problems);
 }
 
 }  // namespace fovea::optim

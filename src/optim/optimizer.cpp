@@ -16,3 +16,97 @@ void Optimizer::zero_grad() {
 }
 
 }  // namespace fovea::optim
+
+// ---- state_dict: the per-parameter tensors and the hyperparameters, checked before loading ----
+
+namespace fovea::optim {
+
+NamedTensors Optimizer::save_slots(const std::vector<Slot>& slots) const {
+  NamedTensors out;
+  for (size_t i = 0; i < params_.size(); ++i)
+    for (const Slot& slot : slots)
+      if ((*slot.tensors)[i].defined())
+        out.emplace_back("state." + std::to_string(i) + "." + slot.name, (*slot.tensors)[i]);
+  return out;
+}
+
+void Optimizer::load_slots(const NamedTensors& state, const std::vector<Slot>& slots,
+                           std::vector<std::string>& problems) {
+  // given[i][s]: the tensor for parameter i, slot s.
+  std::vector<std::vector<const Tensor*>> given(params_.size(), std::vector<const Tensor*>(slots.size(), nullptr));
+  for (auto& [key, t] : state) {
+    // "state.<index>.<name>"
+    const size_t dot = key.find('.', 6);
+    size_t index = 0, used = 0;
+    bool parsed = key.rfind("state.", 0) == 0 && dot != std::string::npos && dot > 6;
+    if (parsed) {
+      try {
+        index = std::stoul(key.substr(6, dot - 6), &used);
+      } catch (const std::exception&) {
+        parsed = false;
+      }
+      parsed = parsed && used == dot - 6;
+    }
+    if (!parsed) {
+      problems.push_back("key '" + key + "' is not state.<index>.<name>");
+      continue;
+    }
+    if (index >= params_.size()) {
+      problems.push_back("'" + key + "' is past the " + std::to_string(params_.size()) + " parameters");
+      continue;
+    }
+    const std::string name = key.substr(dot + 1);
+    size_t s = 0;
+    while (s < slots.size() && slots[s].name != name) ++s;
+    if (s == slots.size()) {
+      problems.push_back("unexpected state '" + key + "'");
+      continue;
+    }
+    if (given[index][s]) {
+      problems.push_back("duplicate key '" + key + "'");
+      continue;
+    }
+    const Shape expected = slots[s].scalar ? Shape{} : params_[index].shape();
+    if (t.shape() != expected) {
+      problems.push_back("'" + key + "' has shape " + to_string(t.shape()) + ", expected " + to_string(expected));
+      continue;
+    }
+    given[index][s] = &t;
+  }
+  for (size_t i = 0; i < params_.size(); ++i) {
+    size_t present = 0;
+    for (const Tensor* t : given[i]) present += t != nullptr;
+    if (present != 0 && present != slots.size())
+      problems.push_back("parameter " + std::to_string(i) + " has only part of its state");
+  }
+  if (!problems.empty()) return;
+  // Copies, so the caller's tensors stay its own.
+  for (size_t i = 0; i < params_.size(); ++i)
+    for (size_t s = 0; s < slots.size(); ++s)
+      (*slots[s].tensors)[i] = given[i][s] ? given[i][s]->clone() : Tensor();
+}
+
+std::map<std::string, double> Optimizer::take_hyperparameters(const std::map<std::string, double>& given,
+                                                             const std::vector<std::string>& names,
+                                                             std::vector<std::string>& problems) {
+  std::map<std::string, double> out;
+  for (const std::string& name : names) {
+    auto it = given.find(name);
+    if (it == given.end())
+      problems.push_back("missing hyperparameter '" + name + "'");
+    else
+      out[name] = it->second;
+  }
+  for (auto& [name, value] : given)
+    if (!out.count(name)) problems.push_back("unexpected hyperparameter '" + name + "'");
+  return out;
+}
+
+void Optimizer::throw_if_any(const std::string& optimizer, const std::vector<std::string>& problems) {
+  if (problems.empty()) return;
+  std::string message = optimizer + ".load_state_dict: ";
+  for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+  throw ValueError(message);
+}
+
+}  // namespace fovea::optim

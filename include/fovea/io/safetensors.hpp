@@ -12,7 +12,7 @@
 
 namespace fovea::io {
 
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+using fovea::NamedTensors;
 
 // Writes through a temporary file renamed into place: an interrupted save never leaves a torn file.
 void save_safetensors(const std::string& path, const NamedTensors& tensors,

@@ -21,9 +21,9 @@
 
 namespace fovea::nn {
 
-// Named tensors in a fixed order, as torch's state_dict (an OrderedDict). The same type as
-// io::NamedTensors, so `io::save_safetensors(path, model.state_dict())` saves a model.
-using StateDict = std::vector<std::pair<std::string, Tensor>>;
+// A module's state: named tensors in PyTorch's order. NamedTensors, as a safetensors file holds,
+// so `io::save_safetensors(path, model.state_dict())` saves a model.
+using StateDict = NamedTensors;
 
 // What a non-strict load_state_dict left out, as torch's _IncompatibleKeys.
 struct LoadStateDictResult {

@@ -2,11 +2,25 @@
 // Optimizers update parameters in place from their .grad, as torch.optim. Parameters without a
 // gradient are skipped, as in PyTorch.
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "fovea/tensor.hpp"
 
 namespace fovea::optim {
+
+// An optimizer's state_dict in PyTorch's structure, flattened to what a safetensors file holds:
+//   state           torch's sd["state"][i][name] as "state.<i>.<name>", i the parameter's index in
+//                   params(): "state.0.momentum_buffer", "state.3.exp_avg", "state.3.step" (a
+//                   0-d tensor, as torch >= 1.12 keeps it). A parameter that has not stepped yet
+//                   has no entries, as in torch.
+//   hyperparameters torch's sd["param_groups"][0] without "params": "lr", "momentum", ...;
+//                   booleans as 0 or 1, tuples by index ("betas.0").
+struct OptimizerState {
+  NamedTensors state;
+  std::map<std::string, double> hyperparameters;
+};
 
 class Optimizer {
  public:
@@ -17,7 +31,32 @@ class Optimizer {
   void zero_grad();
   const std::vector<Tensor>& params() const { return params_; }
 
+  // The state, sharing storage with the optimizer's own tensors (clone them for a snapshot).
+  virtual OptimizerState state_dict() const = 0;
+  // Restores a state_dict() of the same kind of optimizer over parameters of the same shapes,
+  // hyperparameters included (as torch's load_state_dict restores param_groups). One ValueError
+  // names every problem (unknown or missing names, indices past params(), shapes, a parameter
+  // with only part of its state, invalid values), and nothing changes unless all of it fits.
+  virtual void load_state_dict(const OptimizerState& state) = 0;
+
  protected:
+  // A per-parameter state tensor and where the optimizer keeps it: {"momentum_buffer", &buffers_}.
+  struct Slot {
+    std::string name;
+    std::vector<Tensor>* tensors;
+    bool scalar = false;  // a 0-d tensor (Adam's step), not one of the parameter's shape
+  };
+  NamedTensors save_slots(const std::vector<Slot>& slots) const;
+  // Checks `state` against the slots (a parameter has all of them or none) and, when
+  // `problems` stays empty, loads it into them. Appends what is wrong to `problems`.
+  void load_slots(const NamedTensors& state, const std::vector<Slot>& slots, std::vector<std::string>& problems);
+  // The hyperparameters by name; appends missing and unknown names to `problems`.
+  static std::map<std::string, double> take_hyperparameters(const std::map<std::string, double>& given,
+                                                           const std::vector<std::string>& names,
+                                                           std::vector<std::string>& problems);
+  // Throws one ValueError listing `problems` when there are any.
+  static void throw_if_any(const std::string& optimizer, const std::vector<std::string>& problems);
+
   std::vector<Tensor> params_;
 };
 
@@ -38,6 +77,9 @@ class SGD : public Optimizer {
  public:
   SGD(std::vector<Tensor> params, SGDOptions options);
   void step() override;
+  // state: "state.<i>.momentum_buffer"; hyperparameters: lr, momentum, dampening, weight_decay, nesterov.
+  OptimizerState state_dict() const override;
+  void load_state_dict(const OptimizerState& state) override;
   const SGDOptions& options() const { return options_; }
   // The momentum buffer of parameter i (undefined before its first step).
   const Tensor& momentum_buffer(size_t i) const { return buffers_.at(i); }
@@ -63,11 +105,18 @@ class Adam : public Optimizer {
  public:
   Adam(std::vector<Tensor> params, AdamOptions options);
   void step() override;
+  const AdamOptions& options() const { return options_; }
+  // state: "state.<i>.step", "exp_avg", "exp_avg_sq" (and "max_exp_avg_sq" with amsgrad);
+  // hyperparameters: lr, betas.0, betas.1, eps, weight_decay, amsgrad.
+  OptimizerState state_dict() const override;
+  void load_state_dict(const OptimizerState& state) override;
 
  private:
+  std::vector<Slot> slots() const;
+
   AdamOptions options_;
   std::vector<Tensor> exp_avg_, exp_avg_sq_, max_exp_avg_sq_;
-  std::vector<int64_t> steps_;
+  std::vector<Tensor> steps_;  // 0-d, the count as a float (exact to 2^24 steps), as torch keeps it
 };
 
 }  // namespace fovea::optim
