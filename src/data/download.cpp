@@ -1,11 +1,8 @@
 #include "fovea/data/download.hpp"
 
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +13,7 @@
 
 #include "data/gzip.hpp"
 #include "fovea/error.hpp"
+#include "support/atomic_file.hpp"
 
 namespace fovea::data {
 
@@ -91,36 +89,14 @@ std::string sha256_hex(const std::vector<uint8_t>& bytes) {
   return hex;
 }
 
-// Writes through `<final>.part` and renames, so `final` is either absent or complete. The data is
-// flushed to disk before the rename so a crash cannot leave a complete name over empty blocks.
+// Stores the verified bytes atomically (support/atomic_file.hpp): `final` is either absent or
+// complete, even if the process dies mid-write.
 void write_atomically(const fs::path& final_path, const std::vector<uint8_t>& bytes) {
-  const fs::path part = final_path.string() + ".part";
   // Only now: a download that fails everywhere leaves no empty folder behind.
   std::error_code ec;
   fs::create_directories(final_path.parent_path(), ec);
   if (ec) throw IOError(final_path.parent_path().string() + ": cannot create the data folder: " + ec.message());
-  int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw IOError(part.string() + ": cannot create: " + std::strerror(errno));
-  size_t written = 0;
-  while (written < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      std::string why = std::strerror(errno);
-      ::close(fd);
-      fs::remove(part, ec);
-      throw IOError(part.string() + ": write failed at byte " + std::to_string(written) + ": " + why);
-    }
-    written += static_cast<size_t>(n);
-  }
-  bool ok = ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  if (ok) fs::rename(part, final_path, ec);
-  if (!ok || ec) {
-    std::string why = ec ? ec.message() : std::strerror(errno);
-    fs::remove(part, ec);
-    throw IOError(final_path.string() + ": cannot store the download: " + why);
-  }
+  support::write_file_atomically(final_path.string(), bytes.data(), bytes.size());
 }
 
 std::string strip_gz(const std::string& name) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fovea/error.hpp"
+#include "support/atomic_file.hpp"
 
 namespace fovea::io {
 
@@ -26,27 +27,13 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
   std::string text = header.dump();
   // The spec lets the header be padded with spaces; 8-byte alignment keeps the data aligned.
   text.append((8 - text.size() % 8) % 8, ' ');
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw IOError(path + ": cannot open for writing");
-    uint64_t len = text.size();
-    out.write(reinterpret_cast<const char*>(&len), 8);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const auto& [name, t] : tensors)
-      out.write(reinterpret_cast<const char*>(t.data()), static_cast<std::streamsize>(t.numel() * sizeof(float)));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw IOError(path + ": write failed (disk full?)");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw IOError(path + ": cannot rename the temporary file into place: " + ec.message());
-  }
+  // Atomically: an interrupted save leaves the previous file, never a torn one.
+  support::AtomicFileWriter out(path);
+  const uint64_t len = text.size();
+  out.write(&len, 8);
+  out.write(text.data(), text.size());
+  for (const auto& [name, t] : tensors) out.write(t.data(), static_cast<size_t>(t.numel()) * sizeof(float));
+  out.commit();
 }
 
 std::map<std::string, Tensor> load_safetensors(const std::string& path) {

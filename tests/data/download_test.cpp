@@ -79,12 +79,13 @@ std::string download_error(const std::string& root, const std::vector<std::strin
   return "";
 }
 
-// No final file for train-labels and no .part of anything.
+// No final file for train-labels and no temporary of anything (support/atomic_file.hpp names
+// them <file>.tmp.XXXXXX).
 void expect_nothing_left_behind(const TempDir& dir) {
   EXPECT_FALSE(fs::exists(dir / "train-labels-idx1-ubyte.gz"));
   EXPECT_FALSE(fs::exists(dir / "train-labels-idx1-ubyte"));
   for (const auto& entry : fs::directory_iterator(dir.path()))
-    EXPECT_NE(entry.path().extension(), ".part") << entry.path();
+    EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos) << entry.path();
 }
 
 class Download : public ::testing::Test {
