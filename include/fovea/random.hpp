@@ -4,6 +4,7 @@
 // bit for bit) plus our own conversion to floats keeps the stream identical on every platform
 // and standard library.
 #include <cstdint>
+#include <string>
 
 namespace fovea {
 
@@ -21,6 +22,12 @@ class Generator {
   float normal();  // Box-Muller
   // Uniform integer in [0, n).
   uint64_t below(uint64_t n);
+
+  // The whole state as one line of text, for a checkpoint: after set_state(s), the draws are the
+  // ones that followed the get_state() that returned s (torch.Generator's get_state/set_state).
+  std::string get_state() const;
+  // Throws ValueError, leaving the generator as it was, when `state` is not one get_state() wrote.
+  void set_state(const std::string& state);
 
  private:
   // Written out rather than a std::mt19937_64 member so that the refill of the state, most of a

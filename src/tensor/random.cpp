@@ -1,6 +1,9 @@
 #include "fovea/random.hpp"
 
+#include <algorithm>
 #include <cmath>
+
+#include "fovea/error.hpp"
 
 #include "kernels/cpu/kernels.hpp"
 
@@ -35,6 +38,47 @@ uint64_t Generator::below(uint64_t n) {
     x = next_u64();
   } while (x >= limit);
   return x % n;
+}
+
+// "mt19937_64 <index> <312 words, 16 hex digits each>".
+std::string Generator::get_state() const {
+  static const char* digits = "0123456789abcdef";
+  std::string out = "mt19937_64 " + std::to_string(index_) + " ";
+  out.reserve(out.size() + kStateWords * 16);
+  for (uint64_t word : state_)
+    for (int shift = 60; shift >= 0; shift -= 4) out += digits[(word >> shift) & 0xF];
+  return out;
+}
+
+void Generator::set_state(const std::string& state) {
+  const std::string prefix = "mt19937_64 ";
+  auto fail = [&](const std::string& why) {
+    throw ValueError("Generator::set_state: not a state from get_state(): " + why);
+  };
+  if (state.rfind(prefix, 0) != 0) fail("it does not start with '" + prefix + "'");
+  const size_t space = state.find(' ', prefix.size());
+  if (space == std::string::npos) fail("no index");
+  int index = -1;
+  const std::string index_text = state.substr(prefix.size(), space - prefix.size());
+  if (index_text.empty() || index_text.size() > 3 || index_text.find_first_not_of("0123456789") != std::string::npos ||
+      (index = std::stoi(index_text)) > kStateWords)
+    fail("index '" + index_text + "' is not in [0, " + std::to_string(kStateWords) + "]");
+  const std::string hex = state.substr(space + 1);
+  if (hex.size() != size_t(kStateWords) * 16)
+    fail(std::to_string(hex.size()) + " hex digits, expected " + std::to_string(kStateWords * 16));
+  uint64_t words[kStateWords];
+  for (int i = 0; i < kStateWords; ++i) {
+    uint64_t word = 0;
+    for (int d = 0; d < 16; ++d) {
+      const char c = hex[size_t(i) * 16 + d];
+      const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (v < 0) fail("'" + std::string(1, c) + "' is not a lowercase hex digit");
+      word = word << 4 | uint64_t(v);
+    }
+    words[i] = word;
+  }
+  std::copy(words, words + kStateWords, state_);
+  index_ = index;
 }
 
 Generator& default_generator() {

@@ -118,6 +118,17 @@ TEST(DataLoader, SameSeedSameOrder) {
   EXPECT_NE(a1, one_pass(c));
 }
 
+TEST(DataLoader, GeneratorStateResumesTheShuffleOrder) {
+  auto ds = std::make_shared<IndexDataset>(1000);
+  DataLoader a(ds, {.batch_size = 50, .shuffle = true, .seed = 9});
+  one_pass(a);
+  const std::string state = a.generator().get_state();  // as a checkpoint after epoch 0 saves it
+  const std::vector<int64_t> second = one_pass(a);
+  DataLoader resumed(ds, {.batch_size = 50, .shuffle = true, .seed = 123});
+  resumed.generator().set_state(state);
+  EXPECT_EQ(one_pass(resumed), second);
+}
+
 TEST(DataLoader, DropLastShufflesBeforeDropping) {
   DataLoader loader(std::make_shared<IndexDataset>(100),
                     {.batch_size = 30, .shuffle = true, .drop_last = true, .seed = 1});

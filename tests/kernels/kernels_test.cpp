@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "fovea/error.hpp"
 #include "fovea/random.hpp"
 #include "fovea/threads.hpp"
 #include "kernels/cpu/kernels.hpp"
@@ -363,6 +364,26 @@ TEST(KernelRandom, GeneratorIsStdMt19937_64) {
   Generator standard(5489);
   for (int i = 1; i < 10000; ++i) standard.next_u64();
   EXPECT_EQ(standard.next_u64(), 9981545732273789042ULL);
+}
+
+TEST(KernelRandom, GeneratorStateRoundTripsAndRefusesGarbage) {
+  Generator gen(77);
+  for (int i = 0; i < 500; ++i) gen.next_u64();  // mid-way through a block of the state
+  const std::string state = gen.get_state();
+  std::vector<uint64_t> expected;
+  for (int i = 0; i < 700; ++i) expected.push_back(gen.next_u64());  // across a refill
+  Generator other(1);
+  other.set_state(state);
+  for (int i = 0; i < 700; ++i) ASSERT_EQ(other.next_u64(), expected[size_t(i)]) << "draw " << i;
+  // Bad states are refused whole, and the generator is unchanged.
+  Generator victim(5);
+  const std::string before = victim.get_state();
+  std::string bad_digit = state;
+  bad_digit.back() = 'g';
+  for (const std::string& bad : {std::string(""), std::string("mt19937_64 313 ") + state.substr(state.rfind(' ') + 1),
+                                 state.substr(0, state.size() - 1), bad_digit, std::string("pcg 0 00")})
+    EXPECT_THROW(victim.set_state(bad), ValueError) << bad.substr(0, 40);
+  EXPECT_EQ(victim.get_state(), before);
 }
 
 TEST(KernelSoftmax, LogSoftmaxAndLossesMatchReference) {

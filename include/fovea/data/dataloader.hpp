@@ -38,6 +38,9 @@ class DataLoader {
   int64_t size() const;
   const DataLoaderOptions& options() const { return options_; }
   const Dataset& dataset() const { return *dataset_; }
+  // The shuffle order's generator, to save and restore its state with a checkpoint (between
+  // passes: a pass draws its whole order when it begins).
+  Generator& generator() { return generator_; }
 
   class Pass;
   class Iterator {
