@@ -9,6 +9,7 @@
 #include "fovea/data/mnist.hpp"
 #include "fovea/data/transforms.hpp"
 #include "fovea/error.hpp"
+#include "fovea/io/checkpoint.hpp"
 #include "fovea/io/safetensors.hpp"
 #include "fovea/models/cnn_net.hpp"
 #include "fovea/nn/layers.hpp"

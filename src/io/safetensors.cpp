@@ -36,7 +36,7 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
   out.commit();
 }
 
-std::map<std::string, Tensor> load_safetensors(const std::string& path) {
+SafetensorsFile read_safetensors(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IOError(path + ": no such file or not readable");
   in.seekg(0, std::ios::end);
@@ -50,16 +50,24 @@ std::map<std::string, Tensor> load_safetensors(const std::string& path) {
                   std::to_string(file_size) + "-byte file");
   std::string text(header_len, '\0');
   in.read(text.data(), static_cast<std::streamsize>(header_len));
-  nlohmann::json header;
+  nlohmann::ordered_json header;  // ordered: tensors come back in the file's order
   try {
-    header = nlohmann::json::parse(text);
+    header = nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw IOError(path + ": malformed JSON header at byte 8: " + e.what());
   }
   const uint64_t data_start = 8 + header_len, data_size = file_size - data_start;
-  std::map<std::string, Tensor> result;
+  SafetensorsFile result;
   for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__") continue;
+    if (it.key() == "__metadata__") {
+      if (!it.value().is_object()) throw IOError(path + ": __metadata__ is not a JSON object");
+      for (auto m = it.value().begin(); m != it.value().end(); ++m) {
+        if (!m.value().is_string())
+          throw IOError(path + ": metadata '" + m.key() + "' is not a string, as safetensors requires");
+        result.metadata[m.key()] = m.value().get<std::string>();
+      }
+      continue;
+    }
     const auto& entry = it.value();
     try {
       if (entry.at("dtype") != "F32")
@@ -75,12 +83,17 @@ std::map<std::string, Tensor> load_safetensors(const std::string& path) {
       in.seekg(static_cast<std::streamoff>(data_start + offsets[0]));
       in.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(bytes));
       if (!in) throw IOError(path + ": read of tensor '" + it.key() + "' failed");
-      result.emplace(it.key(), t);
+      result.tensors.emplace_back(it.key(), t);
     } catch (const nlohmann::json::exception& e) {
       throw IOError(path + ": malformed entry for tensor '" + it.key() + "': " + e.what());
     }
   }
   return result;
+}
+
+std::map<std::string, Tensor> load_safetensors(const std::string& path) {
+  NamedTensors tensors = read_safetensors(path).tensors;
+  return std::map<std::string, Tensor>(tensors.begin(), tensors.end());
 }
 
 }  // namespace fovea::io

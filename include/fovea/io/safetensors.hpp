@@ -18,7 +18,14 @@ using fovea::NamedTensors;
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
+// The tensors in the file's order and the header's "__metadata__" (string to string).
+struct SafetensorsFile {
+  NamedTensors tensors;
+  std::map<std::string, std::string> metadata;
+};
 // Throws IOError naming the file and what was expected on a missing, truncated or malformed file.
+SafetensorsFile read_safetensors(const std::string& path);
+// The tensors by name, as safetensors.torch.load_file returns them.
 std::map<std::string, Tensor> load_safetensors(const std::string& path);
 
 }  // namespace fovea::io

@@ -1,0 +1,35 @@
+#pragma once
+// A checkpoint: everything a training run needs to go on exactly where it stopped, in one
+// safetensors file (so any safetensors reader can open it):
+//   tensors   "model.<key>" (the model's state_dict) and "optimizer.<key>" (its state)
+//   metadata  "fovea.checkpoint" (the format's version), "optimizer.type",
+//             "optimizer.hyperparameters", "epoch", "step", "generator.<name>" (each generator's
+//             get_state()), "metrics" and "config" (JSON)
+// It is written atomically (support/atomic_file.hpp): a run killed mid-save leaves the previous
+// checkpoint, whole.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fovea/optim/optimizer.hpp"
+#include "fovea/tensor.hpp"
+
+namespace fovea::io {
+
+struct Checkpoint {
+  NamedTensors model;                        // nn::Module::state_dict()
+  std::string optimizer_type;                // "SGD", "Adam"
+  optim::OptimizerState optimizer;           // optim::Optimizer::state_dict()
+  int64_t epoch = 0;                         // epochs completed
+  int64_t step = 0;                          // optimizer steps completed
+  std::map<std::string, std::string> generators;  // name -> Generator::get_state()
+  std::vector<std::map<std::string, double>> metrics;  // one row per completed epoch
+  std::map<std::string, std::string> config;           // the run's settings, by flag name
+};
+
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+// Throws IOError naming the file and the field when it is not a complete fovea checkpoint.
+Checkpoint load_checkpoint(const std::string& path);
+
+}  // namespace fovea::io

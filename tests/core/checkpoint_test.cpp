@@ -1,0 +1,119 @@
+// io::Checkpoint: a run saved mid-way and restored into fresh objects goes on exactly as the
+// original does; files that are not complete checkpoints are refused with the file and the field.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "fovea/autograd.hpp"
+#include "fovea/error.hpp"
+#include "fovea/io/checkpoint.hpp"
+#include "fovea/io/safetensors.hpp"
+#include "fovea/models/cnn_net.hpp"
+#include "fovea/ops.hpp"
+#include "fovea/random.hpp"
+
+using namespace fovea;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A few training steps of the seed's CNN (dropout included, so the generator matters).
+void train_steps(models::CNNNet& model, optim::Optimizer& opt, int steps) {
+  model.train();
+  for (int s = 0; s < steps; ++s) {
+    Tensor x = randn({8, 1, 28, 28});
+    std::vector<int64_t> y;
+    for (int i = 0; i < 8; ++i) y.push_back(int64_t(default_generator().below(10)));
+    Tensor loss = cross_entropy(model(x), y);
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+  }
+}
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / "fovea_checkpoint_test";
+  TempDir() {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::string load_error(const std::string& path) {
+  try {
+    io::load_checkpoint(path);
+  } catch (const IOError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Checkpoint, ResumeGoesOnExactly) {
+  TempDir dir;
+  const std::string path = (dir.path / "run.ckpt").string();
+  manual_seed(11);
+  models::CNNNet model;
+  optim::Adam opt(model.parameters(), {.lr = 1e-3});
+  train_steps(model, opt, 3);
+  io::Checkpoint c{.model = model.state_dict(),
+                   .optimizer_type = "Adam",
+                   .optimizer = opt.state_dict(),
+                   .epoch = 1,
+                   .step = 3,
+                   .generators = {{"default", default_generator().get_state()}},
+                   .metrics = {{{"train_loss", 2.25}, {"test_acc", 0.125}}},
+                   .config = {{"optimizer", "adam"}, {"lr", "0.001"}}};
+  io::save_checkpoint(path, c);
+  train_steps(model, opt, 2);  // the original goes on
+
+  io::Checkpoint loaded = io::load_checkpoint(path);
+  EXPECT_EQ(loaded.optimizer_type, "Adam");
+  EXPECT_EQ(loaded.epoch, 1);
+  EXPECT_EQ(loaded.step, 3);
+  EXPECT_EQ(loaded.metrics, c.metrics);
+  EXPECT_EQ(loaded.config, c.config);
+  EXPECT_EQ(loaded.optimizer.hyperparameters, c.optimizer.hyperparameters);  // 1e-3 etc. exactly
+  manual_seed(99);  // a fresh process: other initial weights, another generator state
+  models::CNNNet resumed;
+  optim::Adam resumed_opt(resumed.parameters(), {.lr = 0.5});
+  resumed.load_state_dict(loaded.model);
+  resumed_opt.load_state_dict(loaded.optimizer);
+  default_generator().set_state(loaded.generators.at("default"));
+  train_steps(resumed, resumed_opt, 2);
+
+  auto a = model.state_dict(), b = resumed.state_dict();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].second.to_vector(), b[i].second.to_vector()) << a[i].first;
+}
+
+TEST(Checkpoint, RefusesFilesThatAreNotCompleteCheckpoints) {
+  TempDir dir;
+  models::CNNNet model;
+  const std::string weights = (dir.path / "weights.safetensors").string();
+  io::save_safetensors(weights, model.state_dict());  // a weights file, not a checkpoint
+  std::string err = load_error(weights);
+  EXPECT_NE(err.find(weights), std::string::npos) << err;
+  EXPECT_NE(err.find("no 'fovea.checkpoint'"), std::string::npos) << err;
+
+  const std::string bad_epoch = (dir.path / "bad_epoch.ckpt").string();
+  io::save_safetensors(bad_epoch, {}, {{"fovea.checkpoint", "1"}, {"optimizer.type", "SGD"},
+                                       {"optimizer.hyperparameters", "{}"}, {"epoch", "-2"}});
+  EXPECT_NE(load_error(bad_epoch).find("'epoch' is '-2'"), std::string::npos);
+
+  const std::string future = (dir.path / "future.ckpt").string();
+  io::save_safetensors(future, {}, {{"fovea.checkpoint", "7"}});
+  EXPECT_NE(load_error(future).find("format '7'"), std::string::npos);
+
+  const std::string stray = (dir.path / "stray.ckpt").string();
+  io::save_safetensors(stray, {{"weights", full({1}, 0)}}, {{"fovea.checkpoint", "1"}});
+  EXPECT_NE(load_error(stray).find("'weights' is neither"), std::string::npos);
+
+  const std::string torn = (dir.path / "torn.ckpt").string();
+  io::Checkpoint c{.model = model.state_dict(), .optimizer_type = "SGD"};
+  io::save_checkpoint(torn, c);
+  fs::resize_file(torn, fs::file_size(torn) / 2);
+  EXPECT_NE(load_error(torn).find(torn), std::string::npos);
+}
