@@ -12,6 +12,7 @@
 
 #include "fovea/error.hpp"
 #include "support/atomic_file.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using fovea::support::AtomicFileWriter;
@@ -36,10 +37,9 @@ void write_generation(const std::string& path, char byte, size_t n) {
 }  // namespace
 
 TEST(AtomicFile, FailedWriteLeavesTheOldFileAndNoTemporary) {
-  fs::path dir = fs::temp_directory_path() / "fovea_atomic_file_test";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::string path = (dir / "f.bin").string();
+  fovea::testing::TempDir tmp;
+  const fs::path dir = tmp.path();
+  const std::string path = tmp / "f.bin";
   fovea::support::write_file_atomically(path, "old", 3);
   {
     AtomicFileWriter out(path);
@@ -49,14 +49,12 @@ TEST(AtomicFile, FailedWriteLeavesTheOldFileAndNoTemporary) {
   EXPECT_EQ(read_all(path), "old");
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
   EXPECT_THROW(AtomicFileWriter((dir / "no_such_folder" / "f").string()), fovea::IOError);
-  fs::remove_all(dir);
 }
 
 TEST(AtomicFile, SigkillMidWriteAlwaysLeavesACompleteFile) {
-  fs::path dir = fs::temp_directory_path() / "fovea_atomic_kill_test";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::string path = (dir / "checkpoint.bin").string();
+  fovea::testing::TempDir tmp;
+  const fs::path dir = tmp.path();
+  const std::string path = tmp / "checkpoint.bin";
   const size_t size = 4 << 20;  // 4 MiB: long enough to be killed in the middle
   write_generation(path, 'a', size);
   int killed_mid_write = 0;
@@ -84,5 +82,4 @@ TEST(AtomicFile, SigkillMidWriteAlwaysLeavesACompleteFile) {
   }
   // The kills did land inside writes (a temporary was left), or the test proves nothing.
   EXPECT_GT(killed_mid_write, 0);
-  fs::remove_all(dir);
 }

@@ -11,8 +11,10 @@
 #include "fovea/models/cnn_net.hpp"
 #include "fovea/ops.hpp"
 #include "fovea/random.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace fovea;
+using fovea::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -31,15 +33,6 @@ void train_steps(models::CNNNet& model, optim::Optimizer& opt, int steps) {
   }
 }
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / "fovea_checkpoint_test";
-  TempDir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
 std::string load_error(const std::string& path) {
   try {
     io::load_checkpoint(path);
@@ -53,7 +46,7 @@ std::string load_error(const std::string& path) {
 
 TEST(Checkpoint, ResumeGoesOnExactly) {
   TempDir dir;
-  const std::string path = (dir.path / "run.ckpt").string();
+  const std::string path = dir / "run.ckpt";
   manual_seed(11);
   models::CNNNet model;
   optim::Adam opt(model.parameters(), {.lr = 1e-3});
@@ -92,26 +85,26 @@ TEST(Checkpoint, ResumeGoesOnExactly) {
 TEST(Checkpoint, RefusesFilesThatAreNotCompleteCheckpoints) {
   TempDir dir;
   models::CNNNet model;
-  const std::string weights = (dir.path / "weights.safetensors").string();
+  const std::string weights = dir / "weights.safetensors";
   io::save_safetensors(weights, model.state_dict());  // a weights file, not a checkpoint
   std::string err = load_error(weights);
   EXPECT_NE(err.find(weights), std::string::npos) << err;
   EXPECT_NE(err.find("no 'fovea.checkpoint'"), std::string::npos) << err;
 
-  const std::string bad_epoch = (dir.path / "bad_epoch.ckpt").string();
+  const std::string bad_epoch = dir / "bad_epoch.ckpt";
   io::save_safetensors(bad_epoch, {}, {{"fovea.checkpoint", "1"}, {"optimizer.type", "SGD"},
                                        {"optimizer.hyperparameters", "{}"}, {"epoch", "-2"}});
   EXPECT_NE(load_error(bad_epoch).find("'epoch' is '-2'"), std::string::npos);
 
-  const std::string future = (dir.path / "future.ckpt").string();
+  const std::string future = dir / "future.ckpt";
   io::save_safetensors(future, {}, {{"fovea.checkpoint", "7"}});
   EXPECT_NE(load_error(future).find("format '7'"), std::string::npos);
 
-  const std::string stray = (dir.path / "stray.ckpt").string();
+  const std::string stray = dir / "stray.ckpt";
   io::save_safetensors(stray, {{"weights", full({1}, 0)}}, {{"fovea.checkpoint", "1"}});
   EXPECT_NE(load_error(stray).find("'weights' is neither"), std::string::npos);
 
-  const std::string torn = (dir.path / "torn.ckpt").string();
+  const std::string torn = dir / "torn.ckpt";
   io::Checkpoint c{.model = model.state_dict(), .optimizer_type = "SGD"};
   io::save_checkpoint(torn, c);
   fs::resize_file(torn, fs::file_size(torn) / 2);

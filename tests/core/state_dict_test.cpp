@@ -2,14 +2,13 @@
 // change nothing on failure, and a safetensors round trip that reproduces a model's logits.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
 #include "fovea/io/safetensors.hpp"
 #include "fovea/models/cnn_net.hpp"
 #include "fovea/nn/layers.hpp"
 #include "fovea/random.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace fovea;
 
@@ -128,9 +127,8 @@ TEST(StateDict, CopyChecksShapesNotJustSizes) {
 }
 
 TEST(StateDict, SafetensorsRoundTripReproducesLogits) {
-  auto dir = std::filesystem::temp_directory_path() / "fovea_state_dict_test";
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "model.safetensors").string();
+  fovea::testing::TempDir dir;
+  const std::string path = dir / "model.safetensors";
   manual_seed(3);
   models::CNNNet a;
   io::save_safetensors(path, a.state_dict());
@@ -142,5 +140,4 @@ TEST(StateDict, SafetensorsRoundTripReproducesLogits) {
   NoGradGuard no_grad;
   Tensor x = randn({8, 1, 28, 28});
   EXPECT_EQ(a(x).to_vector(), b(x).to_vector());
-  std::filesystem::remove_all(dir);
 }
