@@ -1,8 +1,11 @@
 // The fovea command. It parses flags and calls the library; the training job itself lives in
 // fovea::train, the model in fovea::models, the data in fovea::data.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -27,6 +30,7 @@ struct TrainFlags {
   std::string data_dir;  // default depends on the dataset
   bool download = true;
   bool timing = false;
+  std::string save;  // weights at the end, as safetensors with PyTorch's keys
 };
 
 void add_train_flags(CLI::App& cmd, TrainFlags& f) {
@@ -43,10 +47,27 @@ void add_train_flags(CLI::App& cmd, TrainFlags& f) {
                                        "/usr/share/datasets/fashion-mnist for Fashion-MNIST)");
   cmd.add_flag("!--no-download", f.download, "never download; fail if the files are missing");
   cmd.add_flag("--timing", f.timing, "report on stderr when the first training step has finished");
+  cmd.add_option("--save", f.save, "write the trained weights to this safetensors file (PyTorch's state_dict keys)");
 }
 
-int run_train(const TrainFlags& f, std::chrono::steady_clock::time_point started) {
+// Flags that do not apply are refused, not ignored; a --save that cannot be written fails now,
+// not after the training it would have kept.
+void check_train_flags(const CLI::App& cmd, const TrainFlags& f) {
+  if (f.optimizer != "sgd" && cmd.count("--momentum") > 0)
+    throw fovea::ValueError("--momentum applies to --optimizer sgd only, not " + f.optimizer);
+  if (!f.save.empty()) {
+    const std::filesystem::path folder = std::filesystem::absolute(f.save).parent_path();
+    if (!std::filesystem::is_directory(folder))
+      throw fovea::IOError("--save " + f.save + ": the folder " + folder.string() + " does not exist");
+    if (::access(folder.c_str(), W_OK) != 0)
+      throw fovea::IOError("--save " + f.save + ": the folder " + folder.string() + " is not writable");
+    if (std::filesystem::is_directory(f.save)) throw fovea::IOError("--save " + f.save + ": is a folder, expected a file name");
+  }
+}
+
+int run_train(const CLI::App& cmd, const TrainFlags& f, std::chrono::steady_clock::time_point started) {
   using namespace fovea;
+  check_train_flags(cmd, f);
   cpu_isa();  // a bad FOVEA_CPU_ISA fails here, before anything is printed
   if (f.threads > 0) set_num_threads(f.threads);
   manual_seed(f.seed);
@@ -92,6 +113,10 @@ int run_train(const TrainFlags& f, std::chrono::steady_clock::time_point started
       },
       on_step);
   std::cout << "end training." << std::endl;
+  if (!f.save.empty()) {
+    io::save_safetensors(f.save, model.state_dict());
+    std::cout << "saved the weights to " << f.save << std::endl;
+  }
   return 0;
 }
 
@@ -133,7 +158,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    if (*train) return run_train(flags, started);
+    if (*train) return run_train(*train, flags, started);
   } catch (const std::exception& e) {
     std::cerr << "fovea: error: " << e.what() << std::endl;
     return 1;

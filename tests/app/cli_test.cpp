@@ -11,6 +11,10 @@
 #include <regex>
 #include <string>
 
+#include "fovea/io/safetensors.hpp"
+#include "fovea/models/cnn_net.hpp"
+#include "support/temp_dir.hpp"
+
 namespace {
 
 struct Result {
@@ -54,6 +58,14 @@ TEST(Cli, BatchSizeZero) { expect_one_line_error(run("train --batch-size 0 " + k
 TEST(Cli, NegativeLearningRate) { expect_one_line_error(run("train --lr -0.1 " + kData), "--lr"); }
 TEST(Cli, NotANumber) { expect_one_line_error(run("train --epochs ten " + kData), "--epochs"); }
 TEST(Cli, UnknownOptimizer) { expect_one_line_error(run("train --optimizer rmsprop " + kData), "--optimizer"); }
+TEST(Cli, MomentumWithAdamIsRefused) {
+  expect_one_line_error(run("train --optimizer adam --momentum 0.9 " + kData), "--momentum");
+}
+TEST(Cli, SaveIntoAMissingFolderFailsBeforeTraining) {
+  Result r = run("train --save /nonexistent_fovea_dir/model.safetensors " + kData);
+  expect_one_line_error(r, "/nonexistent_fovea_dir");
+  EXPECT_EQ(r.out.find("start training"), std::string::npos) << "refused before training";
+}
 TEST(Cli, NoSubcommand) {
   Result r = run("");
   EXPECT_NE(r.exit_code, 0);
@@ -75,7 +87,9 @@ TEST(Cli, CorruptDataFileNamesTheFile) {
 }
 
 TEST(Cli, OneEpochPrintsTheSeedsFormatAndLearns) {
-  Result r = run("train --epochs 1 --threads 2 " + kData);
+  fovea::testing::TempDir dir;
+  const std::string saved = dir / "model.safetensors";
+  Result r = run("train --epochs 1 --threads 2 --save " + saved + " " + kData);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("CNN_net(\n  (conv1): Sequential("), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("start training...\n"), std::string::npos);
@@ -85,4 +99,7 @@ TEST(Cli, OneEpochPrintsTheSeedsFormatAndLearns) {
   EXPECT_GT(std::stod(m[4]), 0.85) << "test accuracy after one epoch";
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(time is:\d+\.\d{4}s\n)")));
   EXPECT_NE(r.out.find("end training."), std::string::npos);
+  // --save: the weights under PyTorch's keys, loadable into the seed's model.
+  fovea::models::CNNNet model;
+  model.load_state_dict(fovea::io::load_safetensors(saved));
 }
