@@ -1,5 +1,8 @@
 #include "fovea/optim/optimizer.hpp"
 
+#include <cmath>
+#include <sstream>
+
 #include "fovea/error.hpp"
 
 namespace fovea::optim {
@@ -66,9 +69,15 @@ void Optimizer::load_slots(const NamedTensors& state, const std::vector<Slot>& s
       problems.push_back("duplicate key '" + key + "'");
       continue;
     }
-    const Shape expected = slots[s].scalar ? Shape{} : params_[index].shape();
+    const Shape expected = slots[s].step_count ? Shape{} : params_[index].shape();
     if (t.shape() != expected) {
       problems.push_back("'" + key + "' has shape " + to_string(t.shape()) + ", expected " + to_string(expected));
+      continue;
+    }
+    if (slots[s].step_count && !(t.item() >= 1.0f && t.item() == std::floor(t.item()))) {
+      std::ostringstream what;
+      what << "'" << key << "' is " << t.item() << ", expected a whole number >= 1";
+      problems.push_back(what.str());
       continue;
     }
     given[index][s] = &t;

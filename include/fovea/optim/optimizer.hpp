@@ -44,7 +44,9 @@ class Optimizer {
   struct Slot {
     std::string name;
     std::vector<Tensor>* tensors;
-    bool scalar = false;  // a 0-d tensor (Adam's step), not one of the parameter's shape
+    // A step count (Adam's "step"): a 0-d tensor holding a whole number >= 1, not a tensor of
+    // the parameter's shape.
+    bool step_count = false;
   };
   NamedTensors save_slots(const std::vector<Slot>& slots) const;
   // Checks `state` against the slots (a parameter has all of them or none) and, when
