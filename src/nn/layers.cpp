@@ -41,6 +41,14 @@ void check_positive(const char* layer, const char* what, int64_t v) {
 
 void Sequential::push_back(ModulePtr module) { register_module(std::to_string(size()), std::move(module)); }
 
+// Each child clones itself; the container copies only its own mode.
+ModulePtr Sequential::clone() const {
+  auto copy = std::make_shared<Sequential>();
+  for (const auto& [name, child] : named_children()) copy->push_back(child->clone());
+  copy->copy_state_from(*this);
+  return copy;
+}
+
 Tensor Sequential::forward(const Tensor& input) {
   Tensor x = input;
   const auto& children = named_children();
@@ -84,6 +92,10 @@ void Conv2d::check_input(const Tensor& input) const {
                      ", H, W], got " + to_string(input.shape()) + " (weight " + to_string(weight.shape()) + ")");
 }
 
+ModulePtr Conv2d::clone() const {
+  return clone_as<Conv2d>(in_channels_, out_channels_, kernel_, stride_, padding_, bias.defined());
+}
+
 Tensor Conv2d::forward(const Tensor& input) {
   check_input(input);
   return conv2d(input, weight, bias, stride_.pair(), padding_.pair());
@@ -112,6 +124,8 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool has_bias)
   if (has_bias) bias = register_parameter("bias", uniform_init({out_features}, in_features));
 }
 
+ModulePtr Linear::clone() const { return clone_as<Linear>(in_features_, out_features_, bias.defined()); }
+
 Tensor Linear::forward(const Tensor& input) {
   if (input.dim() != 2 || input.size(1) != in_features_)
     throw ShapeError(describe() + ": input of shape " + to_string(input.shape()) +
@@ -128,6 +142,7 @@ std::string Linear::extra_repr() const {
 // ---- ReLU ----
 
 Tensor ReLU::forward(const Tensor& input) { return relu(input); }
+ModulePtr ReLU::clone() const { return clone_as<ReLU>(inplace_); }
 std::string ReLU::extra_repr() const { return inplace_ ? "inplace=True" : ""; }
 
 // ---- pooling ----
@@ -137,6 +152,8 @@ MaxPool2d::MaxPool2d(Pair kernel_size, Pair stride, Pair padding)
       kernel_(kernel_size),
       stride_(stride.h == 0 && stride.w == 0 ? kernel_size : stride),
       padding_(padding) {}
+
+ModulePtr MaxPool2d::clone() const { return clone_as<MaxPool2d>(kernel_, stride_, padding_); }
 
 Tensor MaxPool2d::forward(const Tensor& input) {
   if (input.dim() != 4) throw ShapeError(describe() + ": expected a 4-d input, got " + to_string(input.shape()));
@@ -156,6 +173,8 @@ AvgPool2d::AvgPool2d(Pair kernel_size, Pair stride, Pair padding)
       stride_(stride.h == 0 && stride.w == 0 ? kernel_size : stride),
       padding_(padding) {}
 
+ModulePtr AvgPool2d::clone() const { return clone_as<AvgPool2d>(kernel_, stride_, padding_); }
+
 Tensor AvgPool2d::forward(const Tensor& input) {
   if (input.dim() != 4) throw ShapeError(describe() + ": expected a 4-d input, got " + to_string(input.shape()));
   return avg_pool2d(input, kernel_.pair(), stride_.pair(), padding_.pair());
@@ -174,6 +193,7 @@ Dropout::Dropout(float p, bool inplace) : Module("Dropout"), p_(p), inplace_(inp
 }
 
 Tensor Dropout::forward(const Tensor& input) { return dropout(input, p_, is_training()); }
+ModulePtr Dropout::clone() const { return clone_as<Dropout>(p_, inplace_); }
 std::string Dropout::extra_repr() const { return "p=" + float_str(p_) + ", inplace=" + py_bool(inplace_); }
 
 // ---- Flatten ----

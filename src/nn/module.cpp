@@ -25,6 +25,24 @@ std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
   return out;
 }
 
+ModulePtr Module::clone() const {
+  throw Error(type_name_ + " does not implement clone(): override it, usually as "
+                            "`return clone_as<" + type_name_ + ">(constructor arguments...);`");
+}
+
+void Module::copy_state_from(const Module& source) {
+  load_state_dict(source.state_dict(), /*strict=*/true);
+  // Mode per module: a model may hold one submodule in eval mode while the rest trains.
+  struct Walk {
+    static void modes(Module& to, const Module& from) {
+      to.training_ = from.training_;
+      for (size_t i = 0; i < to.children_.size() && i < from.children_.size(); ++i)
+        modes(*to.children_[i].second, *from.children_[i].second);
+    }
+  };
+  Walk::modes(*this, source);
+}
+
 void Module::train(bool on) {
   training_ = on;
   for (auto& [name, child] : children_) child->train(on);

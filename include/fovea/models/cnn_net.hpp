@@ -15,6 +15,7 @@ class CNNNet : public nn::Module {
  public:
   CNNNet();
   Tensor forward(const Tensor& x) override;
+  nn::ModulePtr clone() const override { return clone_as<CNNNet>(); }
 
   std::shared_ptr<nn::Sequential> conv1, conv2, dense;
 };

@@ -27,6 +27,7 @@ class Sequential : public Module {
   }
   void push_back(ModulePtr module);
   Tensor forward(const Tensor& input) override;
+  ModulePtr clone() const override;
   size_t size() const { return named_children().size(); }
   ModulePtr operator[](size_t i) const { return named_children().at(i).second; }
 };
@@ -38,6 +39,7 @@ class Conv2d : public Module {
   Conv2d(int64_t in_channels, int64_t out_channels, Pair kernel_size, Pair stride = 1, Pair padding = 0,
          bool bias = true);
   Tensor forward(const Tensor& input) override;
+  ModulePtr clone() const override;
   // relu(forward(input)) in one pass (see ops.hpp conv2d_relu); Sequential calls it when a ReLU
   // follows this layer.
   Tensor forward_relu(const Tensor& input);
@@ -54,6 +56,7 @@ class Linear : public Module {
  public:
   Linear(int64_t in_features, int64_t out_features, bool bias = true);
   Tensor forward(const Tensor& input) override;
+  ModulePtr clone() const override;
   std::string extra_repr() const override;
   Tensor weight, bias;
 
@@ -66,6 +69,7 @@ class ReLU : public Module {
  public:
   explicit ReLU(bool inplace = false) : Module("ReLU"), inplace_(inplace) {}
   Tensor forward(const Tensor& input) override;
+  ModulePtr clone() const override;
   std::string extra_repr() const override;
 
  private:
@@ -77,6 +81,7 @@ class MaxPool2d : public Module {
  public:
   explicit MaxPool2d(Pair kernel_size, Pair stride = 0, Pair padding = 0);
   Tensor forward(const Tensor& input) override;
+  ModulePtr clone() const override;
   std::string extra_repr() const override;
 
  private:
@@ -87,6 +92,7 @@ class AvgPool2d : public Module {
  public:
   explicit AvgPool2d(Pair kernel_size, Pair stride = 0, Pair padding = 0);
   Tensor forward(const Tensor& input) override;
+  ModulePtr clone() const override;
   std::string extra_repr() const override;
 
  private:
@@ -97,6 +103,7 @@ class Dropout : public Module {
  public:
   explicit Dropout(float p = 0.5f, bool inplace = false);
   Tensor forward(const Tensor& input) override;
+  ModulePtr clone() const override;
   std::string extra_repr() const override;
 
  private:
@@ -109,6 +116,7 @@ class Flatten : public Module {
   explicit Flatten(int64_t start_dim = 1, int64_t end_dim = -1)
       : Module("Flatten"), start_dim_(start_dim), end_dim_(end_dim) {}
   Tensor forward(const Tensor& input) override { return input.flatten(start_dim_, end_dim_); }
+  ModulePtr clone() const override { return clone_as<Flatten>(start_dim_, end_dim_); }
   std::string extra_repr() const override;
 
  private:

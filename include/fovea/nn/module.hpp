@@ -17,9 +17,13 @@
 #include <utility>
 #include <vector>
 
+#include "fovea/random.hpp"
 #include "fovea/tensor.hpp"
 
 namespace fovea::nn {
+
+class Module;
+using ModulePtr = std::shared_ptr<Module>;
 
 // A module's state: named tensors in PyTorch's order. NamedTensors, as a safetensors file holds,
 // so `io::save_safetensors(path, model.state_dict())` saves a model.
@@ -35,8 +39,20 @@ class Module {
  public:
   explicit Module(std::string type_name) : type_name_(std::move(type_name)) {}
   virtual ~Module() = default;
-  Module(const Module&) = default;
-  Module& operator=(const Module&) = default;
+  // No copies: a copy would share the weights (every Tensor is a handle), and a copy made by this
+  // base class could not re-point the handles a derived class holds (Conv2d::weight,
+  // CNNNet::conv1), so it would be half deep and half aliased. clone() is the deep copy, said
+  // out loud, as in PyTorch (copy.deepcopy) and LibTorch (Cloneable::clone). Moves are fine.
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+  Module(Module&&) = default;
+  Module& operator=(Module&&) = default;
+
+  // A deep copy: the same structure, its own parameters and buffers holding this module's values,
+  // the same train/eval mode, no gradients. Making it draws nothing from default_generator(), so
+  // cloning does not change a seeded run. Every layer of fovea implements it; a module of your own
+  // overrides it, usually as `return clone_as<MyNet>(constructor arguments...);`.
+  virtual ModulePtr clone() const;
 
   virtual Tensor forward(const Tensor& input) = 0;
   // Calls forward, as a profiler region when profiling (see profiler.hpp).
@@ -90,6 +106,26 @@ class Module {
     add_child(name, module);
     return module;
   }
+  // clone() for a module rebuilt by its constructor: constructs M(args...) without drawing from
+  // default_generator() (the initial values are overwritten anyway), then copies this module's
+  // state and train/eval mode into it.
+  template <typename M, typename... Args>
+  std::shared_ptr<M> clone_as(Args&&... args) const {
+    std::shared_ptr<M> copy;
+    {
+      const Generator kept = default_generator();
+      struct Restore {
+        const Generator& kept;
+        ~Restore() { default_generator() = kept; }
+      } restore{kept};
+      copy = std::make_shared<M>(std::forward<Args>(args)...);
+    }
+    copy->copy_state_from(*this);
+    return copy;
+  }
+  // Copies `source`'s state_dict and each module's training flag into this module, which must have
+  // the same structure.
+  void copy_state_from(const Module& source);
   // "Linear(in_features=..)" plus the path, to start an error message about this layer.
   std::string describe() const;
 
@@ -107,8 +143,6 @@ class Module {
   std::vector<std::pair<std::string, Tensor>> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
 };
-
-using ModulePtr = std::shared_ptr<Module>;
 
 std::ostream& operator<<(std::ostream& os, const Module& module);
 
