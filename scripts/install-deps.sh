@@ -17,6 +17,7 @@ packages=(
   libssl-dev             # SHA-256 to verify downloads
   nlohmann-json3-dev     # safetensors headers
   libcli11-dev           # the fovea command's flags
+  libstb-dev             # decoding PNG/JPEG/BMP/PGM for fovea predict
   libgtest-dev libgmock-dev  # tests
   libbenchmark-dev       # kernel micro-benchmarks
   dataset-fashion-mnist  # Fashion-MNIST, read by tests and `fovea train --dataset fashion-mnist`
