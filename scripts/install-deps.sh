@@ -3,6 +3,7 @@
 # returns without touching apt.
 #   --package  adds what `cpack -G DEB` needs (dpkg-shlibdeps computes the .deb's Depends)
 #   --bench    adds PyTorch, used only by the benchmarks' comparison
+#   --onnx-check  adds ONNX's and OpenCV's Python modules, for tests/parity/check_onnx.py
 #   --qemu     adds qemu-user, to run the tests on an emulated AVX2-only CPU (scripts/test-haswell.sh)
 #   --fresh-machine  adds debootstrap, for scripts/check-fresh-machine.sh
 # Every package is listed with its reason; the README's table says the same.
@@ -18,6 +19,7 @@ packages=(
   nlohmann-json3-dev     # safetensors headers
   libcli11-dev           # the fovea command's flags
   libstb-dev             # decoding PNG/JPEG/BMP/PGM for fovea predict
+  libonnx-dev libprotobuf-dev  # ONNX export
   libgtest-dev libgmock-dev  # tests
   libbenchmark-dev       # kernel micro-benchmarks
   dataset-fashion-mnist  # Fashion-MNIST, read by tests and `fovea train --dataset fashion-mnist`
@@ -26,9 +28,10 @@ for flag in "$@"; do
   case "$flag" in
     --package) packages+=(dpkg-dev file) ;;                     # dpkg-shlibdeps, and `file` that CPack's DEB generator calls
     --bench) packages+=(python3-torch python3-torchvision) ;;   # PyTorch, to compare against in bench/
+    --onnx-check) packages+=(python3-onnx python3-opencv) ;;    # onnx.checker and cv2.dnn, to run fovea export's output
     --qemu) packages+=(qemu-user) ;;                            # qemu-x86_64 -cpu Haswell
     --fresh-machine) packages+=(debootstrap) ;;                 # a minimal Debian 12 root to set up in
-    *) echo "install-deps.sh: unknown flag '$flag' (expected --package, --bench, --qemu or --fresh-machine)" >&2; exit 2 ;;
+    *) echo "install-deps.sh: unknown flag '$flag' (expected --package, --bench, --onnx-check, --qemu or --fresh-machine)" >&2; exit 2 ;;
   esac
 done
 

@@ -12,6 +12,7 @@
 #include "fovea/error.hpp"
 #include "fovea/io/checkpoint.hpp"
 #include "fovea/io/image.hpp"
+#include "fovea/io/onnx.hpp"
 #include "fovea/io/safetensors.hpp"
 #include "fovea/models/cnn_net.hpp"
 #include "fovea/nn/layers.hpp"

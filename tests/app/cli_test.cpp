@@ -103,3 +103,75 @@ TEST(Cli, OneEpochPrintsTheSeedsFormatAndLearns) {
   fovea::models::CNNNet model;
   model.load_state_dict(fovea::io::load_safetensors(saved));
 }
+
+// ---- fovea export ----
+
+namespace {
+
+// An untrained CNN_net's weights, as `fovea train --save` writes them.
+std::string save_untrained_cnn(const fovea::testing::TempDir& dir) {
+  const std::string path = dir / "model.safetensors";
+  fovea::models::CNNNet model;
+  fovea::io::save_safetensors(path, model.state_dict());
+  return path;
+}
+
+}  // namespace
+
+TEST(CliExport, WritesTheOnnxFileAndSaysSoInOneLine) {
+  fovea::testing::TempDir dir;
+  const std::string model = save_untrained_cnn(dir), onnx = dir / "model.onnx";
+  Result r = run("export --model " + model + " --onnx " + onnx);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_NE(r.out.find("wrote " + onnx), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("opset 13"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(std::to_string(std::filesystem::file_size(onnx)) + " bytes"), std::string::npos) << r.out;
+}
+
+TEST(CliExport, OpsetSeventeenIsAccepted) {
+  fovea::testing::TempDir dir;
+  Result r = run("export --opset 17 --model " + save_untrained_cnn(dir) + " --onnx " + (dir / "m.onnx"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("opset 17"), std::string::npos) << r.out;
+}
+
+TEST(CliExport, OpsetOutsideThirteenToSeventeenIsRefused) {
+  fovea::testing::TempDir dir;
+  const std::string model = save_untrained_cnn(dir);
+  for (const char* opset : {"12", "18"}) {
+    expect_one_line_error(run(std::string("export --opset ") + opset + " --model " + model + " --onnx " + (dir / "m.onnx")),
+                          "--opset");
+    EXPECT_FALSE(std::filesystem::exists(dir / "m.onnx"));
+  }
+}
+
+TEST(CliExport, RequiresModelAndOnnx) {
+  fovea::testing::TempDir dir;
+  expect_one_line_error(run("export --onnx " + (dir / "m.onnx")), "--model");
+  expect_one_line_error(run("export --model " + save_untrained_cnn(dir)), "--onnx");
+}
+
+TEST(CliExport, MissingModelFileIsNamedAndNothingIsWritten) {
+  fovea::testing::TempDir dir;
+  const std::string onnx = dir / "m.onnx";
+  expect_one_line_error(run("export --model " + (dir / "absent.safetensors") + " --onnx " + onnx), "absent.safetensors");
+  EXPECT_FALSE(std::filesystem::exists(onnx));
+}
+
+TEST(CliExport, ModelOfAnotherArchitectureIsRefusedAndNothingIsWritten) {
+  fovea::testing::TempDir dir;
+  const std::string model = dir / "other.safetensors", onnx = dir / "m.onnx";
+  fovea::nn::Linear other(784, 10);
+  fovea::io::save_safetensors(model, other.state_dict());  // keys "weight", "bias": not CNN_net's
+  expect_one_line_error(run("export --model " + model + " --onnx " + onnx), "other.safetensors");
+  EXPECT_FALSE(std::filesystem::exists(onnx));
+}
+
+TEST(CliExport, MissingOutputFolderIsRefusedBeforeLoading) {
+  fovea::testing::TempDir dir;
+  const std::string onnx = (dir.path() / "no_such_folder" / "m.onnx").string();
+  expect_one_line_error(run("export --model " + save_untrained_cnn(dir) + " --onnx " + onnx), "no_such_folder");
+  EXPECT_FALSE(std::filesystem::exists(dir / "no_such_folder"));
+}

@@ -44,6 +44,11 @@ class Conv2d : public Module {
   // follows this layer.
   Tensor forward_relu(const Tensor& input);
   std::string extra_repr() const override;
+  int64_t in_channels() const { return in_channels_; }
+  int64_t out_channels() const { return out_channels_; }
+  Pair kernel_size() const { return kernel_; }
+  Pair stride() const { return stride_; }
+  Pair padding() const { return padding_; }
   Tensor weight, bias;
 
  private:
@@ -58,6 +63,8 @@ class Linear : public Module {
   Tensor forward(const Tensor& input) override;
   ModulePtr clone() const override;
   std::string extra_repr() const override;
+  int64_t in_features() const { return in_features_; }
+  int64_t out_features() const { return out_features_; }
   Tensor weight, bias;
 
  private:
@@ -83,6 +90,9 @@ class MaxPool2d : public Module {
   Tensor forward(const Tensor& input) override;
   ModulePtr clone() const override;
   std::string extra_repr() const override;
+  Pair kernel_size() const { return kernel_; }
+  Pair stride() const { return stride_; }  // the kernel size when constructed with 0
+  Pair padding() const { return padding_; }
 
  private:
   Pair kernel_, stride_, padding_;
@@ -94,6 +104,9 @@ class AvgPool2d : public Module {
   Tensor forward(const Tensor& input) override;
   ModulePtr clone() const override;
   std::string extra_repr() const override;
+  Pair kernel_size() const { return kernel_; }
+  Pair stride() const { return stride_; }  // the kernel size when constructed with 0
+  Pair padding() const { return padding_; }
 
  private:
   Pair kernel_, stride_, padding_;
@@ -118,6 +131,8 @@ class Flatten : public Module {
   Tensor forward(const Tensor& input) override { return input.flatten(start_dim_, end_dim_); }
   ModulePtr clone() const override { return clone_as<Flatten>(start_dim_, end_dim_); }
   std::string extra_repr() const override;
+  int64_t start_dim() const { return start_dim_; }
+  int64_t end_dim() const { return end_dim_; }
 
  private:
   int64_t start_dim_, end_dim_;
