@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", version_text, "print the version, the build and the instruction sets in use, and exit");
   const std::vector<Command> commands = {add_train_command(app, started), add_eval_command(app),
-                                           add_export_command(app)};
+                                           add_predict_command(app), add_export_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

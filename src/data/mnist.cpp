@@ -81,4 +81,13 @@ MNIST::MNIST(const std::string& root, bool train, transforms::Transform transfor
 FashionMNIST::FashionMNIST(const std::string& root, bool train, transforms::Transform transform)
     : MNISTLike(root, train, std::move(transform)) {}
 
+std::vector<std::string> MNIST::classes() const {
+  return {"0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
+          "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"};
+}
+
+std::vector<std::string> FashionMNIST::classes() const {
+  return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+}
+
 }  // namespace fovea::data

@@ -48,14 +48,26 @@ Metrics evaluate(nn::Module& model, data::DataLoader& loader) {
 }
 
 void fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
+         data::DataLoader& test_loader, const FitOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  int64_t steps = options.start_step;
+  auto on_step = [&](int64_t step_in_epoch) {
+    ++steps;
+    if (options.on_step) options.on_step(step_in_epoch);
+  };
+  for (int64_t epoch = options.start_epoch; epoch < options.epochs; ++epoch) {
+    EpochReport report{epoch, train_epoch(model, optimizer, train_loader, on_step), evaluate(model, test_loader), 0.0};
+    report.elapsed_seconds =
+        options.start_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report.steps = steps;
+    if (options.on_epoch) options.on_epoch(report);
+  }
+}
+
+void fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
          data::DataLoader& test_loader, int64_t epochs, const std::function<void(const EpochReport&)>& on_epoch,
          const StepHook& on_step) {
-  auto start = std::chrono::steady_clock::now();
-  for (int64_t epoch = 0; epoch < epochs; ++epoch) {
-    EpochReport report{epoch, train_epoch(model, optimizer, train_loader, on_step), evaluate(model, test_loader), 0.0};
-    report.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (on_epoch) on_epoch(report);
-  }
+  fit(model, optimizer, train_loader, test_loader, {.epochs = epochs, .on_epoch = on_epoch, .on_step = on_step});
 }
 
 }  // namespace fovea::train

@@ -23,6 +23,8 @@ class MNISTLike : public Dataset {
   const std::vector<uint8_t>& pixels() const { return pixels_; }  // count x rows x cols
   const std::vector<uint8_t>& labels() const { return labels_; }
   const transforms::Transform& transform() const { return transform_; }
+  // The class names by index, as torchvision's `classes` ("0 - zero", ...; "T-shirt/top", ...).
+  virtual std::vector<std::string> classes() const = 0;
 
  protected:
   MNISTLike(const std::string& root, bool train, transforms::Transform transform);
@@ -38,6 +40,7 @@ class MNIST : public MNISTLike {
   // With download=true, missing files are fetched from the public mirrors, verified and cached
   // in `root` first (see download.hpp).
   MNIST(const std::string& root, bool train, transforms::Transform transform = {}, bool download = false);
+  std::vector<std::string> classes() const override;
 };
 
 // Default root: where Debian's dataset-fashion-mnist package installs the files.
@@ -45,6 +48,7 @@ class FashionMNIST : public MNISTLike {
  public:
   explicit FashionMNIST(const std::string& root = "/usr/share/datasets/fashion-mnist", bool train = true,
                         transforms::Transform transform = {});
+  std::vector<std::string> classes() const override;
 };
 
 }  // namespace fovea::data

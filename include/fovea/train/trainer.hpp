@@ -39,12 +39,26 @@ Metrics train_epoch(nn::Module& model, optim::Optimizer& optimizer, data::DataLo
 Metrics evaluate(nn::Module& model, data::DataLoader& loader);
 
 struct EpochReport {
-  int64_t epoch;
+  int64_t epoch;            // 0-based, as the seed prints it
   Metrics train, test;
-  double elapsed_seconds;  // since fit started
+  double elapsed_seconds;   // since the run started (a resumed run counts the time before it)
+  int64_t steps = 0;        // optimizer steps completed since the run started
 };
 
-// `epochs` rounds of train_epoch + evaluate, calling `on_epoch` after each.
+struct FitOptions {
+  int64_t epochs = 1;  // train until this many epochs are complete
+  // Where a resumed run starts (train/checkpointing.hpp fills these from a checkpoint).
+  int64_t start_epoch = 0;
+  int64_t start_step = 0;
+  double start_seconds = 0.0;
+  std::function<void(const EpochReport&)> on_epoch;  // after each epoch's evaluation
+  StepHook on_step;                                  // after each optimizer step
+};
+
+// Rounds of train_epoch + evaluate from options.start_epoch up to options.epochs.
+void fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
+         data::DataLoader& test_loader, const FitOptions& options);
+// `epochs` rounds from the start, calling `on_epoch` after each.
 void fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
          data::DataLoader& test_loader, int64_t epochs, const std::function<void(const EpochReport&)>& on_epoch,
          const StepHook& on_step = {});

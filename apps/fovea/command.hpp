@@ -1,0 +1,43 @@
+#pragma once
+// The fovea command's subcommands, one file each (<name>_command.cpp). Each add_*_command
+// declares its subcommand and flags on the top-level app and returns how to run it; main.cpp
+// only registers them and turns an error into one line. Helpers several subcommands share
+// (the dataset flags, checking an output path) live in command_support.cpp.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "fovea/data/dataset.hpp"
+
+namespace fovea::app {
+
+using Clock = std::chrono::steady_clock;
+
+struct Command {
+  CLI::App* cli;             // the parsed subcommand: *cli is true when it was given
+  std::function<int()> run;  // returns the exit status; throws on errors
+};
+
+Command add_train_command(CLI::App& app, Clock::time_point started);
+Command add_eval_command(CLI::App& app);
+Command add_predict_command(CLI::App& app);
+Command add_export_command(CLI::App& app);
+
+// --dataset, --data, --no-download: which images, from where.
+struct DataFlags {
+  std::string dataset = "mnist";
+  std::string dir;  // default depends on the dataset
+  bool download = true;
+};
+void add_data_flags(CLI::App& cmd, DataFlags& flags);
+// The training or test split with the seed's transform (ToTensor, Normalize(0.5, 0.5)).
+std::shared_ptr<data::Dataset> open_split(const DataFlags& flags, bool train);
+
+// Fails now, naming `flag`, when `path` could not be written later: its folder is missing or not
+// writable, or it is a folder. Nothing is created.
+void check_output_path(const std::string& flag, const std::string& path);
+
+}  // namespace fovea::app

@@ -1,0 +1,195 @@
+// fovea train: the seed's job. Trains CNNNet, evaluates on the test split after each epoch and
+// prints the seed's lines; --save keeps the weights, --checkpoint keeps everything needed to go
+// on, --resume goes on from such a checkpoint exactly.
+#include <charconv>
+#include <cinttypes>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "command.hpp"
+#include "fovea/backend.hpp"
+#include "fovea/data/dataloader.hpp"
+#include "fovea/error.hpp"
+#include "fovea/io/checkpoint.hpp"
+#include "fovea/io/safetensors.hpp"
+#include "fovea/models/cnn_net.hpp"
+#include "fovea/optim/optimizer.hpp"
+#include "fovea/random.hpp"
+#include "fovea/threads.hpp"
+#include "fovea/train/checkpointing.hpp"
+#include "fovea/train/trainer.hpp"
+
+namespace fovea::app {
+
+namespace {
+
+struct TrainFlags {
+  int64_t epochs = 10;
+  int64_t batch_size = 128;
+  int64_t test_batch_size = 128;
+  double lr = 1e-3;
+  double momentum = 0.95;
+  std::string optimizer = "sgd";
+  uint64_t seed = 0;
+  int threads = 0;  // 0: OpenMP's default (one per core)
+  DataFlags data;
+  bool timing = false;
+  std::string save;        // weights at the end
+  std::string checkpoint;  // everything, after every epoch
+  std::string resume;      // a checkpoint to go on from
+};
+
+void add_flags(CLI::App& cmd, TrainFlags& f) {
+  cmd.add_option("--epochs", f.epochs, "train until this many epochs are done (a resumed run counts the earlier ones)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}))
+      ->capture_default_str();
+  cmd.add_option("--batch-size", f.batch_size, "training batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20))->capture_default_str();
+  cmd.add_option("--test-batch-size", f.test_batch_size, "evaluation batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20))->capture_default_str();
+  cmd.add_option("--lr", f.lr, "learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd.add_option("--momentum", f.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd.add_option("--optimizer", f.optimizer, "sgd or adam")->check(CLI::IsMember({"sgd", "adam"}))->capture_default_str();
+  cmd.add_option("--seed", f.seed, "seed for initialisation, shuffling and dropout")->capture_default_str();
+  cmd.add_option("--threads", f.threads, "CPU threads (default: one per core)")->check(CLI::Range(1, 1024));
+  add_data_flags(cmd, f.data);
+  cmd.add_flag("--timing", f.timing, "report on stderr when the first training step has finished");
+  cmd.add_option("--save", f.save, "write the trained weights to this safetensors file (PyTorch's state_dict keys)");
+  cmd.add_option("--checkpoint", f.checkpoint,
+                 "after every epoch, write a checkpoint (weights, optimizer, generators, metrics, settings) to this "
+                 "file, replacing it atomically");
+  cmd.add_option("--resume", f.resume, "go on from this checkpoint, with its settings, up to --epochs");
+}
+
+// The settings that decide a run's numbers, as text by flag name: what a checkpoint records and
+// what must match to resume from it. The thread count is not among them (the user's machine
+// decides it) though only the same count reproduces the figures bit for bit.
+// Numbers as the shortest text that reads back to the same double ("0.1", not "0.10000000000000001").
+std::string exact_text(double value) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  return std::string(buf, end);
+}
+
+std::map<std::string, std::string> settings(const TrainFlags& f) {
+  std::map<std::string, std::string> out = {{"dataset", f.data.dataset},
+                                            {"batch-size", std::to_string(f.batch_size)},
+                                            {"test-batch-size", std::to_string(f.test_batch_size)},
+                                            {"optimizer", f.optimizer},
+                                            {"lr", exact_text(f.lr)},
+                                            {"seed", std::to_string(f.seed)}};
+  if (f.optimizer == "sgd") out["momentum"] = exact_text(f.momentum);
+  return out;
+}
+
+// A resumed run takes its settings from the checkpoint; a flag given on the command line stays
+// as given, and train::restore refuses it when it differs from the checkpoint's.
+void take_settings_from(const io::Checkpoint& c, const CLI::App& cmd, TrainFlags& f) {
+  auto given = [&](const std::string& key) { return cmd.count("--" + key) > 0; };
+  auto text = [&](const std::string& key) -> const std::string* {
+    auto it = c.config.find(key);
+    return it == c.config.end() || given(key) ? nullptr : &it->second;
+  };
+  try {
+    if (auto* v = text("dataset")) f.data.dataset = *v;
+    if (auto* v = text("optimizer")) f.optimizer = *v;
+    if (auto* v = text("batch-size")) f.batch_size = std::stoll(*v);
+    if (auto* v = text("test-batch-size")) f.test_batch_size = std::stoll(*v);
+    if (auto* v = text("lr")) f.lr = std::stod(*v);
+    if (auto* v = text("momentum")) f.momentum = std::stod(*v);
+    if (auto* v = text("seed")) f.seed = std::stoull(*v);
+  } catch (const std::exception&) {
+    throw IOError(f.resume + ": the checkpoint's settings are malformed");
+  }
+  if (f.optimizer != "sgd" && f.optimizer != "adam")
+    throw IOError(f.resume + ": the checkpoint's optimizer '" + f.optimizer + "' is neither sgd nor adam");
+  if (f.batch_size < 1 || f.test_batch_size < 1) throw IOError(f.resume + ": the checkpoint's batch sizes are malformed");
+}
+
+// Flags that do not apply are refused, not ignored; an output that cannot be written fails now,
+// not after the training it would have kept.
+void check_flags(const CLI::App& cmd, const TrainFlags& f) {
+  if (f.optimizer != "sgd" && cmd.count("--momentum") > 0)
+    throw ValueError("--momentum applies to --optimizer sgd only, not " + f.optimizer);
+  if (!f.save.empty()) check_output_path("--save", f.save);
+  if (!f.checkpoint.empty()) check_output_path("--checkpoint", f.checkpoint);
+}
+
+int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
+  io::Checkpoint resume_from;
+  if (!f.resume.empty()) {
+    resume_from = io::load_checkpoint(f.resume);
+    take_settings_from(resume_from, cmd, f);
+    if (resume_from.epoch >= f.epochs)
+      throw ValueError("--epochs " + std::to_string(f.epochs) + ": the checkpoint " + f.resume + " has " +
+                       std::to_string(resume_from.epoch) + " epochs done already; ask for more");
+  }
+  check_flags(cmd, f);
+  cpu_isa();  // a bad FOVEA_CPU_ISA fails here, before anything is printed
+  if (f.threads > 0) set_num_threads(f.threads);
+  manual_seed(f.seed);
+
+  auto train_set = open_split(f.data, /*train=*/true);
+  auto test_set = open_split(f.data, /*train=*/false);
+  data::DataLoader train_loader(train_set, {.batch_size = f.batch_size, .shuffle = true, .seed = f.seed});
+  data::DataLoader test_loader(test_set, {.batch_size = f.test_batch_size});
+
+  models::CNNNet model;
+  std::unique_ptr<optim::Optimizer> optimizer;
+  std::string optimizer_type;
+  if (f.optimizer == "sgd") {
+    optimizer = std::make_unique<optim::SGD>(model.parameters(), optim::SGDOptions{.lr = f.lr, .momentum = f.momentum});
+    optimizer_type = "SGD";
+  } else {
+    optimizer = std::make_unique<optim::Adam>(model.parameters(), optim::AdamOptions{.lr = f.lr});
+    optimizer_type = "Adam";
+  }
+  train::Run run{model, *optimizer, optimizer_type, train_loader, settings(f)};
+  train::FitOptions options;
+  std::vector<train::EpochReport> history;
+  if (!f.resume.empty()) {
+    options = train::restore(resume_from, f.resume, run);
+    history = train::history(resume_from);
+  }
+  options.epochs = f.epochs;
+
+  std::cout << model << std::endl;
+  if (!f.resume.empty())
+    std::cout << "resuming from " << f.resume << " after epoch " << options.start_epoch - 1 << " (step "
+              << options.start_step << ")" << std::endl;
+  std::cout << "start training..." << std::endl;
+  bool first_step_reported = !f.timing;
+  options.on_step = [&](int64_t) {
+    if (first_step_reported) return;
+    first_step_reported = true;
+    double s = std::chrono::duration<double>(Clock::now() - started).count();
+    std::fprintf(stderr, "fovea: first training step finished %.3f s after start\n", s);
+  };
+  options.on_epoch = [&](const train::EpochReport& r) {
+    std::printf("epoch:%" PRId64 ",Train Loss:%.4f,Train Acc:%.4f,Test Loss:%.4f,Test Acc:%.4f\n", r.epoch,
+                r.train.loss, r.train.accuracy, r.test.loss, r.test.accuracy);
+    std::printf("time is:%.4fs\n", r.elapsed_seconds);
+    std::fflush(stdout);
+    history.push_back(r);
+    if (!f.checkpoint.empty()) io::save_checkpoint(f.checkpoint, train::capture(run, history));
+  };
+  train::fit(model, *optimizer, train_loader, test_loader, options);
+  std::cout << "end training." << std::endl;
+  if (!f.save.empty()) {
+    io::save_safetensors(f.save, model.state_dict());
+    std::cout << "saved the weights to " << f.save << std::endl;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_train_command(CLI::App& app, Clock::time_point started) {
+  auto flags = std::make_shared<TrainFlags>();
+  CLI::App* cmd = app.add_subcommand("train", "train the seed's CNN and evaluate it on the test split after each epoch");
+  add_flags(*cmd, *flags);
+  return {cmd, [cmd, flags, started] { return run(*cmd, *flags, started); }};
+}
+
+}  // namespace fovea::app

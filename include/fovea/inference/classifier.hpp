@@ -1,0 +1,57 @@
+#pragma once
+// Classifying digits with a trained model, for a program that embeds fovea:
+//
+//   fovea::inference::Classifier classifier("model.safetensors");
+//   fovea::inference::Prediction p = classifier.classify_file("digit.png");
+//   std::cout << p.label << " " << p.probability << "\n";
+//
+// The model is the seed's CNN (models::CNNNet) with weights from `fovea train --save`, from a
+// `--checkpoint` file, or saved in PyTorch under the seed's CNN_net keys. Images are in [0, 1],
+// white digit on black, as MNIST's; the classifier applies the seed's Normalize(0.5, 0.5) itself.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fovea/models/cnn_net.hpp"
+#include "fovea/tensor.hpp"
+
+namespace fovea::inference {
+
+struct Prediction {
+  int64_t label = -1;
+  float probability = 0.0f;          // of `label`
+  std::vector<float> probabilities;  // softmax over the classes, by class index
+  // The k most probable classes, most probable first (ties: lower class first).
+  std::vector<std::pair<int64_t, float>> top(int64_t k) const;
+};
+
+// A CNNNet holding the weights in `path`: a safetensors file with the model's state_dict keys
+// (conv1.0.weight, ...), or a fovea checkpoint (its model.* tensors). Throws IOError naming the
+// file when it is unreadable, truncated or not a safetensors file, and when its tensors are not
+// those of this architecture (listing the missing, unexpected and mis-shaped keys).
+std::shared_ptr<models::CNNNet> load_cnn_net(const std::string& path);
+
+class Classifier {
+ public:
+  explicit Classifier(const std::string& model_path);
+  explicit Classifier(std::shared_ptr<models::CNNNet> model);
+
+  // One image: 28 x 28 or 1 x 28 x 28, in [0, 1], white on black (MNIST's form).
+  Prediction classify(const Tensor& image);
+  // N x 1 x 28 x 28 images in [0, 1]: one forward pass for all of them.
+  std::vector<Prediction> classify_batch(const Tensor& images);
+  // An image file (PNG, JPEG, BMP, PGM) of any size: decoded, prepared as MNIST was made
+  // (data::prepare_digit) and classified. Throws IOError/ValueError naming the file.
+  Prediction classify_file(const std::string& path);
+  // The raw scores of N x 1 x 28 x 28 images in [0, 1], N x classes.
+  Tensor logits(const Tensor& images);
+
+  models::CNNNet& model() { return *model_; }
+
+ private:
+  std::shared_ptr<models::CNNNet> model_;
+};
+
+}  // namespace fovea::inference

@@ -1,0 +1,107 @@
+#include "fovea/train/checkpointing.hpp"
+
+#include <cmath>
+
+#include "fovea/error.hpp"
+#include "fovea/random.hpp"
+
+namespace fovea::train {
+
+namespace {
+
+// Generator names in the file: the default one (initialisation and dropout) and the shuffle's.
+constexpr const char* kDefaultGenerator = "default";
+constexpr const char* kShuffleGenerator = "shuffle";
+
+std::map<std::string, double> row(const EpochReport& r) {
+  return {{"epoch", double(r.epoch)},
+          {"train_loss", r.train.loss},
+          {"train_accuracy", r.train.accuracy},
+          {"train_samples", double(r.train.samples)},
+          {"test_loss", r.test.loss},
+          {"test_accuracy", r.test.accuracy},
+          {"test_samples", double(r.test.samples)},
+          {"elapsed_seconds", r.elapsed_seconds},
+          {"steps", double(r.steps)}};
+}
+
+double get(const std::map<std::string, double>& row, const char* key) {
+  auto it = row.find(key);
+  if (it == row.end()) throw IOError(std::string("checkpoint metrics row without '") + key + "'");
+  return it->second;
+}
+
+}  // namespace
+
+io::Checkpoint capture(const Run& run, const std::vector<EpochReport>& history) {
+  if (history.empty()) throw ValueError("train::capture: a checkpoint is taken after an epoch, and none is done");
+  io::Checkpoint c;
+  c.model = run.model.state_dict();
+  c.optimizer_type = run.optimizer_type;
+  c.optimizer = run.optimizer.state_dict();
+  c.epoch = history.back().epoch + 1;
+  c.step = history.back().steps;
+  c.generators = {{kDefaultGenerator, default_generator().get_state()},
+                  {kShuffleGenerator, run.train_loader.generator().get_state()}};
+  for (const EpochReport& r : history) c.metrics.push_back(row(r));
+  c.config = run.config;
+  return c;
+}
+
+std::vector<EpochReport> history(const io::Checkpoint& checkpoint) {
+  std::vector<EpochReport> out;
+  for (const auto& m : checkpoint.metrics) {
+    EpochReport r{static_cast<int64_t>(get(m, "epoch")),
+                  {get(m, "train_loss"), get(m, "train_accuracy"), static_cast<int64_t>(get(m, "train_samples"))},
+                  {get(m, "test_loss"), get(m, "test_accuracy"), static_cast<int64_t>(get(m, "test_samples"))},
+                  get(m, "elapsed_seconds"),
+                  static_cast<int64_t>(get(m, "steps"))};
+    out.push_back(r);
+  }
+  return out;
+}
+
+FitOptions restore(const io::Checkpoint& checkpoint, const std::string& path, Run& run) {
+  std::vector<std::string> problems;
+  if (checkpoint.optimizer_type != run.optimizer_type)
+    problems.push_back("optimizer " + checkpoint.optimizer_type + " in the checkpoint, " + run.optimizer_type + " here");
+  for (const auto& [key, value] : checkpoint.config) {
+    auto it = run.config.find(key);
+    if (it == run.config.end())
+      problems.push_back(key + " " + value + " in the checkpoint, not set here");
+    else if (it->second != value)
+      problems.push_back(key + " " + value + " in the checkpoint, " + it->second + " here");
+  }
+  for (const auto& [key, value] : run.config)
+    if (!checkpoint.config.count(key)) problems.push_back(key + " " + value + " here, not in the checkpoint");
+  for (const char* name : {kDefaultGenerator, kShuffleGenerator})
+    if (!checkpoint.generators.count(name)) problems.push_back(std::string("no '") + name + "' generator state");
+  if (checkpoint.metrics.size() != static_cast<size_t>(checkpoint.epoch))
+    problems.push_back("epoch " + std::to_string(checkpoint.epoch) + " with " +
+                       std::to_string(checkpoint.metrics.size()) + " rows of metrics");
+  if (!problems.empty()) {
+    std::string joined;
+    for (const std::string& p : problems) joined += (joined.empty() ? "" : "; ") + p;
+    throw ValueError(path + ": the checkpoint does not fit this run: " + joined);
+  }
+  const std::vector<EpochReport> done = history(checkpoint);
+  // Each load checks everything before it changes anything; prefix the file to their messages.
+  try {
+    run.optimizer.load_state_dict(checkpoint.optimizer);  // first: its shapes are the model's too
+    run.model.load_state_dict(checkpoint.model);
+    Generator default_state, shuffle_state;
+    default_state.set_state(checkpoint.generators.at(kDefaultGenerator));
+    shuffle_state.set_state(checkpoint.generators.at(kShuffleGenerator));
+    default_generator() = default_state;
+    run.train_loader.generator() = shuffle_state;
+  } catch (const Error& e) {
+    throw ValueError(path + ": " + e.what());
+  }
+  FitOptions start;
+  start.start_epoch = checkpoint.epoch;
+  start.start_step = checkpoint.step;
+  start.start_seconds = done.empty() ? 0.0 : done.back().elapsed_seconds;
+  return start;
+}
+
+}  // namespace fovea::train

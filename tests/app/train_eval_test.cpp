@@ -1,0 +1,131 @@
+// fovea train --checkpoint / --resume and fovea eval, run as a user would, on a small copy of
+// MNIST (the first 1,024 training and 256 test images) so that several runs fit in seconds:
+// a resumed run prints the same epoch lines as one that never stopped, with SGD and with Adam;
+// eval prints the figures of the last epoch line; every bad input is one line, a non-zero exit
+// and no file written or changed.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "fovea/data/mnist.hpp"
+#include "fovea/io/safetensors.hpp"
+#include "fovea/tensor.hpp"
+#include "support/idx_files.hpp"
+#include "support/run_cli.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace fovea;
+using fovea::testing::CliResult;
+using fovea::testing::expect_one_line_error;
+using fovea::testing::read_bytes;
+using fovea::testing::run_cli;
+
+namespace {
+
+// The first `count` images of a split of MNIST, as the IDX files MNIST reads.
+void write_small_split(const std::string& dir, bool train, uint32_t count) {
+  data::MNIST full(FOVEA_MNIST_DIR, train);
+  const std::string prefix = train ? "train" : "t10k";
+  std::vector<uint8_t> pixels(full.pixels().begin(), full.pixels().begin() + count * 28 * 28);
+  std::vector<uint8_t> labels(full.labels().begin(), full.labels().begin() + count);
+  fovea::testing::write_bytes(dir + "/" + prefix + "-images-idx3-ubyte", fovea::testing::idx_bytes({count, 28, 28}, pixels));
+  fovea::testing::write_bytes(dir + "/" + prefix + "-labels-idx1-ubyte", fovea::testing::idx_bytes({count}, labels));
+}
+
+class TrainEval : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_dir = dir / "mnist";
+    std::filesystem::create_directory(data_dir);
+    write_small_split(data_dir, true, 1024);
+    write_small_split(data_dir, false, 256);
+  }
+  // The flags every run here shares: the small data, a fixed thread count (the figures are
+  // bit-identical only for the same one) and batches that give 16 steps an epoch.
+  std::string common() const { return " --data " + data_dir + " --no-download --threads 2 --batch-size 64 --test-batch-size 64"; }
+
+  fovea::testing::TempDir dir;
+  std::string data_dir;
+};
+
+}  // namespace
+
+TEST_F(TrainEval, ResumedRunsPrintTheSameEpochLinesAsOneThatNeverStopped) {
+  for (const std::string optimizer : {"sgd", "adam"}) {
+    SCOPED_TRACE(optimizer);
+    const std::string ck = dir / ("ck_" + optimizer + ".safetensors");
+    CliResult whole = run_cli("train --epochs 4 --optimizer " + optimizer + common());
+    CliResult first = run_cli("train --epochs 2 --optimizer " + optimizer + " --checkpoint " + ck + common());
+    // The resumed run takes the optimizer and the other settings from the checkpoint.
+    CliResult second = run_cli("train --resume " + ck + " --epochs 4" + common());
+    ASSERT_EQ(whole.exit_code, 0) << whole.err;
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    ASSERT_EQ(second.exit_code, 0) << second.err;
+    std::vector<std::string> resumed = first.lines_starting("epoch:");
+    for (const std::string& line : second.lines_starting("epoch:")) resumed.push_back(line);
+    ASSERT_EQ(whole.lines_starting("epoch:").size(), 4u) << whole.out;
+    EXPECT_EQ(resumed, whole.lines_starting("epoch:"));
+    EXPECT_NE(second.out.find("resuming from " + ck + " after epoch 1 (step 32)"), std::string::npos) << second.out;
+  }
+}
+
+TEST_F(TrainEval, EvalPrintsTheFiguresOfTheLastEpochLine) {
+  const std::string model = dir / "model.safetensors";
+  CliResult train = run_cli("train --epochs 2 --save " + model + common());
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const std::string last = train.lines_starting("epoch:").back();  // epoch:1,...,Test Loss:x,Test Acc:y
+  const std::string figures = last.substr(last.find("Test Loss:"));
+  CliResult eval = run_cli("eval --model " + model + " --data " + data_dir + " --no-download --threads 2 --batch-size 64");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_NE(eval.out.find(figures + " ("), std::string::npos) << figures << "\n" << eval.out;
+  EXPECT_NE(eval.out.find("per-class accuracy:\n  0 - zero"), std::string::npos) << eval.out;
+  EXPECT_NE(eval.out.find("confusion matrix (rows: true class, columns: predicted class):"), std::string::npos);
+  // The confusion matrix holds every test image once.
+  const std::string logits = dir / "logits.safetensors";
+  CliResult with_logits = run_cli("eval --model " + model + " --data " + data_dir + " --limit 100 --logits " + logits);
+  ASSERT_EQ(with_logits.exit_code, 0) << with_logits.err;
+  auto tensors = io::load_safetensors(logits);
+  EXPECT_EQ(tensors.at("logits").shape(), (Shape{100, 10}));
+  EXPECT_EQ(tensors.at("targets").shape(), (Shape{100}));
+}
+
+TEST_F(TrainEval, ACheckpointFromAnotherConfigurationIsRefusedAndLeftAlone) {
+  const std::string ck = dir / "ck.safetensors";
+  ASSERT_EQ(run_cli("train --epochs 1 --checkpoint " + ck + common()).exit_code, 0);
+  const std::vector<uint8_t> before = read_bytes(ck);
+  expect_one_line_error(run_cli("train --resume " + ck + " --epochs 2 --checkpoint " + ck + common() + " --lr 0.1"),
+                        "lr 0.001 in the checkpoint, 0.1 here");
+  expect_one_line_error(run_cli("train --resume " + ck + " --epochs 2 --optimizer adam" + common()), "optimizer");
+  expect_one_line_error(run_cli("train --resume " + ck + " --epochs 1" + common()), "1 epochs done already");
+  EXPECT_EQ(read_bytes(ck), before) << "a refused resume changed the checkpoint";
+}
+
+TEST_F(TrainEval, BadModelAndCheckpointFilesAreOneLineEach) {
+  const std::string weights = dir / "model.safetensors";
+  ASSERT_EQ(run_cli("train --epochs 1 --save " + weights + common()).exit_code, 0);
+  // Weights are not a checkpoint.
+  expect_one_line_error(run_cli("train --resume " + weights + " --epochs 2" + common()), "not a complete fovea checkpoint");
+  // Another architecture: a model whose layers have other shapes and names.
+  const std::string other = dir / "other.safetensors";
+  io::save_safetensors(other, {{"fc.weight", zeros({10, 784})}, {"conv1.0.weight", zeros({8, 1, 5, 5})}});
+  expect_one_line_error(run_cli("eval --model " + other + " --data " + data_dir), "not the weights of the seed's CNN_net");
+  // Truncated: half of a good file.
+  std::vector<uint8_t> bytes = read_bytes(weights);
+  bytes.resize(bytes.size() / 2);
+  const std::string truncated = dir / "truncated.safetensors";
+  fovea::testing::write_bytes(truncated, bytes);
+  expect_one_line_error(run_cli("eval --model " + truncated + " --data " + data_dir), truncated);
+  expect_one_line_error(run_cli("train --resume " + truncated + " --epochs 2" + common()), truncated);
+  // Not a model at all, and no file.
+  const std::string text = dir / "notes.txt";
+  fovea::testing::write_bytes(text, {'h', 'e', 'l', 'l', 'o', '\n'});
+  expect_one_line_error(run_cli("eval --model " + text + " --data " + data_dir), text);
+  expect_one_line_error(run_cli("eval --model " + dir / "missing.safetensors" + " --data " + data_dir), "missing.safetensors");
+  // An output that cannot be written is refused before any work, and nothing appears.
+  expect_one_line_error(run_cli("eval --model " + weights + " --data " + data_dir + " --logits " + dir / "no/such/l.safetensors"),
+                        "--logits");
+  expect_one_line_error(run_cli("train --epochs 1 --checkpoint " + dir / "no/ck.safetensors" + common()), "--checkpoint");
+  EXPECT_FALSE(std::filesystem::exists(dir / "no"));
+}
