@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fovea/error.hpp"
+#include "support/png_bytes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fovea {
@@ -22,6 +23,8 @@ namespace {
 using io::ImageLimits;
 using io::read_image_gray;
 using testing::TempDir;
+using testing::make_png;
+using testing::put_chunk;
 
 using Bytes = std::vector<unsigned char>;
 
@@ -76,33 +79,6 @@ void expect_image(const Tensor& t, const std::vector<float>& expected, float tol
   const std::vector<float> got = t.to_vector();
   for (size_t i = 0; i < expected.size(); ++i)
     ASSERT_NEAR(got[i], expected[i], tolerance) << "pixel (" << i / kW << ", " << i % kW << ")";
-}
-
-// ---- PNG by hand, for what stb_image_write cannot make: 16 bits, lying headers ----
-void put_u32(Bytes& b, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<unsigned char>(v >> shift));
-}
-void put_chunk(Bytes& png, const char* type, const Bytes& data) {
-  put_u32(png, static_cast<uint32_t>(data.size()));
-  Bytes typed(type, type + 4);
-  typed.insert(typed.end(), data.begin(), data.end());
-  png.insert(png.end(), typed.begin(), typed.end());
-  put_u32(png, static_cast<uint32_t>(crc32(0, typed.data(), static_cast<uInt>(typed.size()))));
-}
-// `rows` is the raw scanlines (filter bytes included); colour type 0 = gray.
-Bytes make_png(uint32_t width, uint32_t height, int bit_depth, const Bytes& rows) {
-  Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  Bytes ihdr;
-  put_u32(ihdr, width), put_u32(ihdr, height);
-  ihdr.insert(ihdr.end(), {static_cast<unsigned char>(bit_depth), 0, 0, 0, 0});
-  put_chunk(png, "IHDR", ihdr);
-  uLongf packed_size = compressBound(static_cast<uLong>(rows.size()));
-  Bytes packed(packed_size);
-  compress(packed.data(), &packed_size, rows.data(), static_cast<uLong>(rows.size()));
-  packed.resize(packed_size);
-  put_chunk(png, "IDAT", packed);
-  put_chunk(png, "IEND", {});
-  return png;
 }
 
 TEST(Image, PngOfEveryColourTypeDecodesToLuma) {
