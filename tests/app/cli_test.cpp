@@ -13,41 +13,14 @@
 
 #include "fovea/io/safetensors.hpp"
 #include "fovea/models/cnn_net.hpp"
+#include "support/run_cli.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
 
-struct Result {
-  int exit_code;
-  std::string out, err;
-};
-
-Result run(const std::string& args) {
-  // Per-test file names: ctest runs these tests in parallel processes.
-  auto dir = std::filesystem::temp_directory_path();
-  std::string tag = std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-                    std::to_string(getpid());
-  std::string out_path = (dir / ("fovea_cli_out_" + tag)).string(), err_path = (dir / ("fovea_cli_err_" + tag)).string();
-  std::string cmd = std::string(FOVEA_CLI_PATH) + " " + args + " >" + out_path + " 2>" + err_path + " </dev/null";
-  int status = std::system(cmd.c_str());
-  auto slurp = [](const std::string& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
-  Result r{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out_path), slurp(err_path)};
-  std::filesystem::remove(out_path);
-  std::filesystem::remove(err_path);
-  return r;
-}
-
-// Exactly one line on stderr, starting "fovea: error:" and containing `needle`.
-void expect_one_line_error(const Result& r, const std::string& needle) {
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_LT(r.exit_code, 128) << "killed by a signal";
-  EXPECT_EQ(r.err.rfind("fovea: error:", 0), 0u) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-}
+using Result = fovea::testing::CliResult;
+using fovea::testing::expect_one_line_error;
+Result run(const std::string& args) { return fovea::testing::run_cli(args); }
 
 const std::string kData = std::string("--data ") + FOVEA_MNIST_DIR;
 

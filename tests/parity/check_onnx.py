@@ -5,7 +5,7 @@ on the first MNIST test images to within a tolerance (1e-4 by default).
 
 Usage (Debian's python, which has python3-onnx and python3-opencv; the `python3` on PATH may not):
 
-    /usr/bin/python3 tests/parity/check_onnx.py --fovea build-onnx/fovea \\
+    /usr/bin/python3 tests/parity/check_onnx.py --fovea build/fovea \\
         --data /work/shared/data/mnist --model model.safetensors [--limit 1000] [--opset 13]
 
 A model to check: fovea train --epochs 1 --data DIR --no-download --save model.safetensors
@@ -14,9 +14,9 @@ onnxruntime is not a Debian package. It is used when importable, otherwise repor
 To include it, install it into a virtual environment that also sees Debian's packages and run the
 script with that environment's python:
 
-    /usr/bin/python3 -m venv --system-site-packages build-onnx/venv-onnx
-    build-onnx/venv-onnx/bin/pip install onnxruntime
-    build-onnx/venv-onnx/bin/python tests/parity/check_onnx.py ...
+    /usr/bin/python3 -m venv --system-site-packages build/venv-check
+    build/venv-check/bin/pip install onnxruntime
+    build/venv-check/bin/python tests/parity/check_onnx.py ...
 
 What it does: `fovea export` writes the ONNX file; `fovea eval --limit N --logits F` writes fovea's
 logits of the first N test images (the targets with them); the script reads the same N images from
