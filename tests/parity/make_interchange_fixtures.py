@@ -33,22 +33,9 @@ LOGITS_FILE = "pytorch_cnn_net_logits.safetensors"
 TEST_IMAGES = 1000
 
 
-class CNN_net(nn.Module):
-    """The seed's model, verbatim."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Sequential(nn.Conv2d(1, 16, kernel_size=(3, 3), stride=(1, 1), padding=1),
-                                   nn.ReLU(inplace=True), nn.MaxPool2d(kernel_size=2, stride=2))
-        self.conv2 = nn.Sequential(nn.Conv2d(16, 32, kernel_size=(3, 3), stride=(1, 1), padding=1),
-                                   nn.ReLU(inplace=True), nn.MaxPool2d(kernel_size=2, stride=2))
-        self.dense = nn.Sequential(nn.Linear(7 * 7 * 32, 128), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(128, 10))
-
-    def forward(self, x):
-        x = self.conv1(x)
-        x = self.conv2(x)
-        x = x.view(x.size(0), -1)
-        return self.dense(x)
+# The seed's model, verbatim, as the parity fixtures use it.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import CNN_net  # noqa: E402
 
 
 # ---- MNIST from the IDX files (raw or .gz, as fovea::data::MNIST reads them) ----
