@@ -14,7 +14,7 @@
 #include "fovea/data/dataloader.hpp"
 #include "fovea/error.hpp"
 #include "fovea/io/checkpoint.hpp"
-#include "fovea/io/safetensors.hpp"
+#include "fovea/io/save_load.hpp"
 #include "fovea/models/cnn_net.hpp"
 #include "fovea/optim/optimizer.hpp"
 #include "fovea/random.hpp"
@@ -177,7 +177,7 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   train::fit(model, *optimizer, train_loader, test_loader, options);
   std::cout << "end training." << std::endl;
   if (!f.save.empty()) {
-    io::save_safetensors(f.save, model.state_dict());
+    save(f.save, model);
     std::cout << "saved the weights to " << f.save << std::endl;
   }
   return 0;

@@ -15,6 +15,7 @@
 #include "fovea/io/image.hpp"
 #include "fovea/io/onnx.hpp"
 #include "fovea/io/safetensors.hpp"
+#include "fovea/io/save_load.hpp"
 #include "fovea/models/cnn_net.hpp"
 #include "fovea/nn/layers.hpp"
 #include "fovea/nn/module.hpp"

@@ -5,6 +5,7 @@
 #include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
 #include "fovea/io/safetensors.hpp"
+#include "fovea/io/save_load.hpp"
 #include "fovea/models/cnn_net.hpp"
 #include "fovea/nn/layers.hpp"
 #include "fovea/random.hpp"
@@ -131,13 +132,34 @@ TEST(StateDict, SafetensorsRoundTripReproducesLogits) {
   const std::string path = dir / "model.safetensors";
   manual_seed(3);
   models::CNNNet a;
-  io::save_safetensors(path, a.state_dict());
+  fovea::save(path, a);
   manual_seed(4);
   models::CNNNet b;
-  b.load_state_dict(io::load_safetensors(path));
+  fovea::load(path, b);
+  EXPECT_EQ(keys(fovea::load(path)), keys(a.state_dict()));
   a.eval();
   b.eval();
   NoGradGuard no_grad;
   Tensor x = randn({8, 1, 28, 28});
   EXPECT_EQ(a(x).to_vector(), b(x).to_vector());
+}
+
+TEST(StateDict, LoadingAFileOfAnotherModelNamesTheFileAndEveryKey) {
+  fovea::testing::TempDir dir;
+  const std::string path = dir / "other.safetensors";
+  WithBuffer other;
+  fovea::save(path, other);
+  models::CNNNet model;
+  const Tensor before = model.state_dict()[0].second.clone();
+  try {
+    fovea::load(path, model);
+    FAIL() << "a file of another model loaded";
+  } catch (const IOError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind(path + ": does not fit CNN_net: ", 0), 0u) << message;
+    for (const char* key : {"conv1.0.weight", "dense.3.bias", "scale", "inner.weight"})
+      EXPECT_NE(message.find(key), std::string::npos) << key << " not named in: " << message;
+    EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 0) << message;
+  }
+  EXPECT_EQ(model.state_dict()[0].second.to_vector(), before.to_vector()) << "a failed load changed the model";
 }
