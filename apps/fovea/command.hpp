@@ -1,14 +1,16 @@
 #pragma once
 // The fovea command's subcommands, one file each (<name>_command.cpp). Each add_*_command
-// declares its subcommand and flags on the top-level app and returns how to run it; main.cpp
-// only registers them and turns an error into one line. Helpers several subcommands share
-// (the dataset flags, checking an output path) live in command_support.cpp.
+// declares its subcommand and flags on the top-level app and returns how to run it; add_commands
+// (app.cpp) registers them all, and main.cpp parses and turns an error into one line. Helpers
+// several subcommands share (the dataset flags, checking an output path) live in
+// command_support.cpp.
 #include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fovea/data/dataset.hpp"
 
@@ -20,6 +22,12 @@ struct Command {
   CLI::App* cli;             // the parsed subcommand: *cli is true when it was given
   std::function<int()> run;  // returns the exit status; throws on errors
 };
+
+// The whole command line: --version, one subcommand required, and every subcommand, in the order
+// of the returned list. Builds flags only: nothing runs until a Command's run() is called (the CLI
+// fuzz target parses with it and never runs one). `started` is the program's start, for train's
+// timings.
+std::vector<Command> add_commands(CLI::App& app, Clock::time_point started);
 
 Command add_train_command(CLI::App& app, Clock::time_point started);
 Command add_eval_command(CLI::App& app);
