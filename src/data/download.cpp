@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,9 +21,7 @@ namespace fovea::data {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Files above this are not MNIST; refuse them rather than fill memory.
-constexpr curl_off_t kMaxBytes = curl_off_t{256} << 20;
+using Clock = std::chrono::steady_clock;
 
 // curl_global_init is not thread-safe itself; once per process, never cleaned up, because another
 // part of the program may still hold a curl handle at exit.
@@ -33,46 +32,20 @@ void curl_global_once() {
   });
 }
 
-size_t append(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::vector<uint8_t>*>(user)->insert(static_cast<std::vector<uint8_t>*>(user)->end(), data,
-                                                   data + size * count);
-  return size * count;
+std::string seconds_text(std::chrono::milliseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s", static_cast<double>(d.count()) / 1000.0);
+  return buf;
 }
 
-// The body of `url`, or a one-phrase reason in `error`.
-bool fetch(const std::string& url, long timeout_seconds, std::vector<uint8_t>& body, std::string& error) {
-  curl_global_once();
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) {
-    error = "cannot create a curl handle";
-    return false;
+std::string hex(const unsigned char* bytes, unsigned int length) {
+  std::string out;
+  char buf[3];
+  for (unsigned int i = 0; i < length; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", bytes[i]);
+    out += buf;
   }
-  char errbuf[CURL_ERROR_SIZE] = "";
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM-based timeouts: we may not be the main thread
-  // A slow mirror is fine, a stalled one is not: give up on the connection after the timeout, and
-  // on the transfer once it has moved less than 1 KiB/s for that long.
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout_seconds);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, timeout_seconds);
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, kMaxBytes);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "fovea/0.1");
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-  CURLcode rc = curl_easy_perform(c);
-  if (rc == CURLE_OK) return true;
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  if (rc == CURLE_HTTP_RETURNED_ERROR && status >= 400)
-    error = "HTTP " + std::to_string(status);
-  else
-    error = errbuf[0] ? errbuf : curl_easy_strerror(rc);  // errbuf is the more specific of the two
-  return false;
+  return out;
 }
 
 std::string sha256_hex(const std::vector<uint8_t>& bytes) {
@@ -80,17 +53,153 @@ std::string sha256_hex(const std::vector<uint8_t>& bytes) {
   unsigned int length = 0;
   if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
     throw DownloadError("OpenSSL could not compute a SHA-256 digest");
-  std::string hex;
-  char buf[3];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
-    hex += buf;
+  return hex(digest, length);
+}
+
+// One transfer's state, shared with the write callback: the body so far, its running SHA-256, and
+// the byte caps. The cap depends on what the body is, known from its first two bytes: a gzip body
+// may be the official .gz size plus the margin, an uncompressed one exactly the raw size.
+struct Transfer {
+  size_t gz_bytes = 0, margin = 0, raw_cap = 0;
+  std::vector<uint8_t> body;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+  std::string abort_reason;  // set by the callback when it stops the transfer
+
+  size_t gz_cap() const { return gz_bytes + margin; }
+  size_t max_cap() const { return std::max(gz_cap(), raw_cap); }
+};
+
+// Appends a chunk to the body, or returns 0 with t.abort_reason set.
+size_t take(Transfer& t, const char* data, size_t n) {
+  const size_t total = t.body.size() + n;
+  auto byte_at = [&](size_t i) { return static_cast<uint8_t>(i < t.body.size() ? t.body[i] : data[i - t.body.size()]); };
+  // Until two bytes are in, the body may still be either kind: the larger cap holds.
+  const bool known = total >= 2, gz = known && byte_at(0) == 0x1f && byte_at(1) == 0x8b;
+  const size_t cap = !known ? t.max_cap() : gz ? t.gz_cap() : t.raw_cap;
+  if (total > cap) {
+    t.abort_reason = "body passes the limit of " + std::to_string(cap) + " bytes" +
+                     (gz ? " (the official .gz's " + std::to_string(t.gz_bytes) + " + a margin of " +
+                               std::to_string(t.margin) + ")"
+                         : known ? " (the uncompressed file's size)" : "") +
+                     "; transfer aborted";
+    return 0;
   }
-  return hex;
+  t.body.insert(t.body.end(), data, data + n);
+  if (EVP_DigestUpdate(t.sha.get(), data, n) != 1) {
+    t.abort_reason = "OpenSSL could not update the SHA-256 digest";
+    return 0;
+  }
+  return n;
+}
+
+// libcurl's write callback: returning anything but size * count aborts the transfer
+// (CURLE_WRITE_ERROR). Nothing may throw through C.
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  Transfer& t = *static_cast<Transfer*>(user);
+  try {
+    return take(t, data, size * count);
+  } catch (const std::exception& e) {
+    t.abort_reason = std::string("transfer aborted after ") + std::to_string(t.body.size()) + " bytes: " + e.what();
+    return 0;
+  }
+}
+
+// Fetches `url` into `t` within `time_left`, or returns a one-phrase reason.
+std::string fetch(const std::string& url, Transfer& t, std::chrono::milliseconds time_left,
+                  const DownloadOptions& options) {
+  curl_global_once();
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl || !t.sha || EVP_DigestInit_ex(t.sha.get(), EVP_sha256(), nullptr) != 1)
+    return "cannot set up the transfer (libcurl or OpenSSL)";
+  char errbuf[CURL_ERROR_SIZE] = "";
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  // http(s) only, redirects included: a mirror must not redirect to file:// or anything else.
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM-based timeouts: we may not be the main thread
+  // Time: what is left of the overall deadline, the connect timeout within it, and the stall
+  // limit. No CURLOPT_ACCEPT_ENCODING: the body arrives exactly as stored, never inflated by curl.
+  const long left_ms = std::max<long>(1, static_cast<long>(time_left.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, left_ms);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   std::min<long>(left_ms, static_cast<long>(options.connect_timeout.count()) * 1000));
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, options.stall_bytes_per_second);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.stall_time.count()));
+  // Bytes: a Content-Length above every cap is refused before the body; without one (or when it
+  // lies), on_body enforces the cap as the bytes arrive.
+  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.max_cap()));
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "fovea/0.1");
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  const auto started = Clock::now();
+  CURLcode rc = curl_easy_perform(c);
+  if (rc == CURLE_OK) return "";
+  const std::string received = " (" + std::to_string(t.body.size()) + " bytes received)";
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  curl_off_t connected_us = 0;
+  curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected_us);
+  switch (rc) {
+    case CURLE_WRITE_ERROR:
+      if (!t.abort_reason.empty()) return t.abort_reason;
+      break;
+    case CURLE_FILESIZE_EXCEEDED: {
+      curl_off_t announced = -1;
+      curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+      return "the server announces " + std::to_string(announced) + " bytes, more than the limit of " +
+             std::to_string(t.max_cap()) + "; refused before the body";
+    }
+    case CURLE_OPERATION_TIMEDOUT:
+      // curl reports the deadline, the connect timeout and a stall with one code; tell them apart.
+      if (Clock::now() - started >= time_left)
+        return "gave up at the overall download deadline of " + seconds_text(options.deadline) + received;
+      if (connected_us == 0)
+        return "no connection within " + std::to_string(options.connect_timeout.count()) + " s";
+      return "stalled: less than " + std::to_string(options.stall_bytes_per_second) + " bytes/s for " +
+             std::to_string(options.stall_time.count()) + " s" + received;
+    case CURLE_HTTP_RETURNED_ERROR:
+      if (status >= 400) return "HTTP " + std::to_string(status);
+      break;
+    default:
+      break;
+  }
+  return errbuf[0] ? errbuf : curl_easy_strerror(rc);  // errbuf is the more specific of the two
+}
+
+// Whether `t.body` is `file`, or why not. An official .gz verifies by the digest streamed in
+// on_body; any other gzip body (a mirror that recompressed) is inflated, the exact raw size as the
+// output limit, and its content checked; an uncompressed body verifies by the streamed digest.
+std::string verify(const RemoteFile& file, const std::string& url, Transfer& t) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(t.sha.get(), digest, &length) != 1) return "OpenSSL could not finish the SHA-256 digest";
+  const std::string streamed = hex(digest, length);
+  const bool gzipped = detail::is_gzip(t.body.data(), t.body.size());
+  if (gzipped && streamed == file.gz_sha256) return "";
+  std::string got = streamed;
+  if (gzipped) {
+    std::vector<uint8_t> content;
+    try {
+      content = detail::gunzip(t.body.data(), t.body.size(), url, file.raw_bytes);
+    } catch (const IOError& e) {
+      std::string what = e.what();  // "<url>: ..."; the caller names the URL
+      if (what.compare(0, url.size() + 2, url + ": ") == 0) what.erase(0, url.size() + 2);
+      return what;
+    }
+    got = sha256_hex(content);
+  }
+  if (got == file.sha256) return "";
+  return "checksum mismatch: expected SHA-256 " + file.sha256 + " got " + got;
 }
 
 // Stores the verified bytes atomically (support/atomic_file.hpp): `final` is either absent or
-// complete, even if the process dies mid-write.
+// complete, even if the process dies mid-write. The temporary is created with O_EXCL under a
+// random name and renamed over `final`: a symlink planted at either is never followed.
 void write_atomically(const fs::path& final_path, const std::vector<uint8_t>& bytes) {
   // Only now: a download that fails everywhere leaves no empty folder behind.
   std::error_code ec;
@@ -106,11 +215,16 @@ std::string strip_gz(const std::string& name) {
 }  // namespace
 
 const std::vector<RemoteFile>& mnist_files() {
+  // SHA-256 of the content, its size, SHA-256 and size of the .gz on ossci-datasets and LeCun's site.
   static const std::vector<RemoteFile> files = {
-      {"train-images-idx3-ubyte.gz", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"},
-      {"train-labels-idx1-ubyte.gz", "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"},
-      {"t10k-images-idx3-ubyte.gz", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"},
-      {"t10k-labels-idx1-ubyte.gz", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"},
+      {"train-images-idx3-ubyte.gz", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", 47040016,
+       "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", 9912422},
+      {"train-labels-idx1-ubyte.gz", "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", 60008,
+       "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", 28881},
+      {"t10k-images-idx3-ubyte.gz", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 7840016,
+       "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", 1648877},
+      {"t10k-labels-idx1-ubyte.gz", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 10008,
+       "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 4542},
   };
   return files;
 }
@@ -132,7 +246,8 @@ bool have_file(const std::string& root, const std::string& raw_name) {
          fs::is_regular_file(fs::path(root) / (raw_name + ".gz"), ec);
 }
 
-void download_mnist(const std::string& root, const std::vector<std::string>& mirrors, long timeout_seconds) {
+void download_mnist(const std::string& root, const std::vector<std::string>& mirrors, const DownloadOptions& options) {
+  const auto deadline = Clock::now() + options.deadline;
   for (const RemoteFile& file : mnist_files()) {
     const std::string raw_name = strip_gz(file.name);
     if (have_file(root, raw_name)) continue;
@@ -140,40 +255,34 @@ void download_mnist(const std::string& root, const std::vector<std::string>& mir
     bool done = false;
     for (const std::string& mirror : mirrors) {
       const std::string url = mirror + (mirror.empty() || mirror.back() != '/' ? "/" : "") + file.name;
-      std::fprintf(stderr, "downloading %s from %s\n", file.name.c_str(), url.c_str());
-      std::vector<uint8_t> body;
+      const auto time_left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       std::string error;
-      if (fetch(url, timeout_seconds, body, error)) {
-        const bool gzipped = detail::is_gzip(body.data(), body.size());
-        std::vector<uint8_t> content;
-        try {
-          if (gzipped) content = detail::gunzip(body.data(), body.size(), url);
-        } catch (const IOError& e) {
-          error = e.what();
-        }
+      if (time_left.count() <= 0) {
+        error = "not tried: the overall download deadline of " + seconds_text(options.deadline) + " had passed";
+      } else {
+        std::fprintf(stderr, "downloading %s from %s\n", file.name.c_str(), url.c_str());
+        Transfer t;
+        t.gz_bytes = file.gz_bytes;
+        t.margin = options.size_margin;
+        t.raw_cap = file.raw_bytes;
+        error = fetch(url, t, time_left, options);
+        if (error.empty()) error = verify(file, url, t);
         if (error.empty()) {
-          std::string got = sha256_hex(gzipped ? content : body);
-          if (got == file.sha256) {
-            // Cached as served; a mirror that sent the file uncompressed gets it stored under the
-            // raw name. A failure to write is local, so it is thrown at once, not tried elsewhere.
-            write_atomically(fs::path(root) / (gzipped ? file.name : raw_name), body);
-            done = true;
-            break;
-          }
-          error = "checksum mismatch: expected SHA-256 " + file.sha256 + " got " + got;
+          // Cached as served; a mirror that sent the file uncompressed gets it stored under the
+          // raw name. A failure to write is local, so it is thrown at once, not tried elsewhere.
+          const bool gzipped = detail::is_gzip(t.body.data(), t.body.size());
+          write_atomically(fs::path(root) / (gzipped ? file.name : raw_name), t.body);
+          done = true;
+          break;
         }
       }
       failures += (failures.empty() ? "" : "; ") + url + ": " + error;
     }
-    if (!done) {
-      std::error_code ec;  // a stale .part from an interrupted earlier run goes too
-      fs::remove(fs::path(root) / (file.name + ".part"), ec);
-      fs::remove(fs::path(root) / (raw_name + ".part"), ec);
+    if (!done)
       throw DownloadError("could not download " + file.name +
                           " from any mirror: " + (mirrors.empty() ? "no mirrors given" : failures) +
                           "; to proceed offline, download the four MNIST files by hand into " + root +
                           " or pass --data DIR naming a folder that holds them");
-    }
   }
 }
 

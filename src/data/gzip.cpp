@@ -6,30 +6,44 @@
 #include <limits>
 
 #include "fovea/error.hpp"
+#include "support/checked_math.hpp"
 
 namespace fovea::data::detail {
 
 bool is_gzip(const uint8_t* bytes, size_t size) { return size >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b; }
 
+size_t gunzip_limit(size_t compressed_size) {
+  constexpr size_t kCap = size_t{1} << 30, kFloor = size_t{64} << 20, kRatio = 64;
+  size_t by_ratio = 0;
+  if (!support::checked_mul(compressed_size, kRatio, by_ratio)) by_ratio = kCap;
+  return std::min(kCap, std::max(kFloor, by_ratio));
+}
+
 namespace {
 
-// The gzip trailer stores the uncompressed size mod 2^32; good enough to size the buffer up front
-// for MNIST (all files are far below 4 GiB). Capped at deflate's maximum ratio so a corrupt
-// trailer cannot make us reserve absurd amounts.
-size_t size_hint(const uint8_t* bytes, size_t size) {
+// The gzip trailer stores the uncompressed size mod 2^32; it only pre-sizes the buffer (saving the
+// copies of growing it for MNIST), bounded so that a false trailer costs at most kTrailerHintCap of
+// address space and nothing more: the buffer is filled (and its pages touched) only as output
+// arrives. Deflate cannot expand more than 1032:1, so a small file gets a small hint.
+size_t size_hint(const uint8_t* bytes, size_t size, size_t limit) {
   if (size < 18) return 0;
   const uint8_t* t = bytes + size - 4;
   size_t isize = size_t(t[0]) | size_t(t[1]) << 8 | size_t(t[2]) << 16 | size_t(t[3]) << 24;
-  return std::min(isize, size * 1032);
+  size_t deflate_max = 0;
+  if (!support::checked_mul(size, size_t{1032}, deflate_max)) deflate_max = std::numeric_limits<size_t>::max();
+  return std::min({isize, deflate_max, kTrailerHintCap, limit});
 }
 
 }  // namespace
 
-std::vector<uint8_t> gunzip(const uint8_t* bytes, size_t size, const std::string& name) {
+std::vector<uint8_t> gunzip(const uint8_t* bytes, size_t size, const std::string& name, size_t max_output_bytes) {
+  // Room for one byte past the limit: inflating it is how we learn the limit is passed.
+  size_t capacity_cap = 0;
+  if (!support::checked_add(max_output_bytes, size_t{1}, capacity_cap)) capacity_cap = max_output_bytes;
   std::vector<uint8_t> out;
   // One spare byte: with an exact hint, inflate still has room to report the end of the stream
   // without a final reallocation of the whole buffer.
-  out.reserve(size_hint(bytes, size) + 1);
+  out.reserve(std::min(size_hint(bytes, size, max_output_bytes) + 1, capacity_cap));
   z_stream zs{};
   // 16 + MAX_WBITS: expect a gzip header and check its CRC-32 and length trailer.
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw IOError(name + ": cannot initialise zlib");
@@ -39,6 +53,7 @@ std::vector<uint8_t> gunzip(const uint8_t* bytes, size_t size, const std::string
   } end{&zs};
 
   size_t consumed = 0;
+  // Output space is handed to inflate (and zero-filled by resize) at most a chunk at a time.
   constexpr size_t kChunk = size_t{1} << 20;
   auto fail = [&](const std::string& what) {
     throw IOError(name + ": corrupt gzip data at compressed byte " + std::to_string(consumed) + ": " + what);
@@ -50,15 +65,21 @@ std::vector<uint8_t> gunzip(const uint8_t* bytes, size_t size, const std::string
     zs.avail_in = static_cast<uInt>(in_now);
     int rc = Z_OK;
     while (rc == Z_OK) {
-      if (out.capacity() == out.size()) out.reserve(std::max(out.capacity() * 2, out.size() + kChunk));
+      if (out.capacity() == out.size())
+        out.reserve(std::min(capacity_cap, std::max(out.capacity() * 2, out.size() + kChunk)));
+      // size <= max_output_bytes < capacity_cap, so there is always room for at least one byte.
       size_t before = out.size();
-      size_t room = std::min(out.capacity() - before, size_t{std::numeric_limits<uInt>::max()});
+      size_t room = std::min({out.capacity() - before, kChunk, size_t{std::numeric_limits<uInt>::max()}});
       out.resize(before + room);
       zs.next_out = out.data() + before;
       zs.avail_out = static_cast<uInt>(room);
       rc = inflate(&zs, Z_NO_FLUSH);
       out.resize(before + (room - zs.avail_out));
-      if (rc == Z_BUF_ERROR && zs.avail_in > 0) rc = Z_OK;  // only out of output room: go on
+      if (out.size() > max_output_bytes)
+        throw IOError(name + ": gzip data inflates to more than " + std::to_string(max_output_bytes) +
+                      " bytes (after " + std::to_string(consumed + (in_now - zs.avail_in)) + " of " +
+                      std::to_string(size) + " compressed bytes), the most fovea accepts for this file");
+      if (rc == Z_BUF_ERROR && zs.avail_in > 0 && zs.avail_out == 0) rc = Z_OK;  // only out of room: go on
     }
     consumed += in_now - zs.avail_in;
     if (rc == Z_STREAM_END) {

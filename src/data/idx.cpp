@@ -5,9 +5,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "data/gzip.hpp"
 #include "fovea/error.hpp"
+#include "support/checked_math.hpp"
 
 namespace fovea::data {
 
@@ -46,7 +48,7 @@ std::vector<uint8_t> read_file(const std::string& path) {
 std::vector<uint8_t> read_maybe_gzip(const std::string& path) {
   std::vector<uint8_t> bytes = read_file(path);
   if (!detail::is_gzip(bytes.data(), bytes.size())) return bytes;
-  return detail::gunzip(bytes.data(), bytes.size(), path);
+  return detail::gunzip(bytes.data(), bytes.size(), path, detail::gunzip_limit(bytes.size()));
 }
 
 IdxArray parse_idx(std::vector<uint8_t> bytes, const std::string& name) {
@@ -72,25 +74,20 @@ IdxArray parse_idx(std::vector<uint8_t> bytes, const std::string& name) {
                   " bytes");
 
   IdxArray array;
-  // Each dimension is below 2^32, so the running product only needs checking against the file.
-  uint64_t expected = 1;
-  bool too_big = false;
   for (int d = 0; d < ndims; ++d) {
     const uint8_t* p = bytes.data() + 4 + 4 * d;
-    uint64_t dim = uint64_t(p[0]) << 24 | uint64_t(p[1]) << 16 | uint64_t(p[2]) << 8 | uint64_t(p[3]);
-    array.dims.push_back(static_cast<int64_t>(dim));
-    if (dim != 0 && expected > (uint64_t{1} << 62) / dim)
-      too_big = true;
-    else
-      expected *= dim;
+    array.dims.push_back(int64_t(p[0]) << 24 | int64_t(p[1]) << 16 | int64_t(p[2]) << 8 | int64_t(p[3]));
   }
+  // Four dims below 2^32 can multiply past 2^64: such a file is "truncated" too, without the
+  // product ever wrapping around to a size that looks right.
   const uint64_t found = size - header;
+  const std::optional<uint64_t> product = support::checked_product(array.dims, UINT64_MAX);
+  const uint64_t expected = product.value_or(UINT64_MAX);
   const std::string what =
       " bytes of data (" + dims_string(array.dims) + ") after the " + std::to_string(header) + "-byte header";
-  if (too_big || found < expected)
+  if (!product || found < expected)
     throw IOError(name + ": truncated at byte " + std::to_string(size) + ": expected " +
-                  (too_big ? std::string("more than 2^62") : std::to_string(expected)) + what + ", found " +
-                  std::to_string(found));
+                  (product ? "" : "more than ") + std::to_string(expected) + what + ", found " + std::to_string(found));
   if (found > expected)
     throw IOError(name + ": " + std::to_string(found - expected) + " trailing bytes at byte " +
                   std::to_string(header + expected) + ": expected the file to end after " + std::to_string(expected) +

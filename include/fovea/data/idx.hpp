@@ -2,6 +2,12 @@
 // The IDX format of the MNIST files (http://yann.lecun.com/exdb/mnist/): a big-endian header
 // (two zero bytes, a type code, the number of dimensions, then each dimension as uint32) followed
 // by the data. fovea reads the unsigned-byte type (0x08), raw or gzip-compressed.
+//
+// Limits (a file may be hostile): a raw file costs its own size in memory, once. A gzipped one
+// inflates to at most min(1 GiB, max(64 MiB, 64 x its size)) bytes (detail::gunzip_limit: MNIST's
+// largest file inflates 47 MB at 4.75:1); past that it is an IOError naming the limit, raised as
+// soon as the output passes it, never after. The dimensions' product is computed without overflow
+// and must equal the data's length exactly.
 #include <cstdint>
 #include <string>
 #include <vector>
