@@ -1,6 +1,9 @@
 // fovea train: the seed's job. Trains CNNNet, evaluates on the test split after each epoch and
 // prints the seed's lines; --save keeps the weights, --checkpoint keeps everything needed to go
 // on, --resume goes on from such a checkpoint exactly.
+#include <signal.h>
+
+#include <atomic>
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
@@ -107,6 +110,39 @@ void take_settings_from(const io::Checkpoint& c, const CLI::App& cmd, TrainFlags
   if (f.batch_size < 1 || f.test_batch_size < 1) throw IOError(f.resume + ": the checkpoint's batch sizes are malformed");
 }
 
+// Ctrl-C (SIGINT) and SIGTERM ask the run to stop after the step under way: the weights and the
+// optimizer stay consistent, a checkpoint of that point is written when --checkpoint is on, and
+// the exit status is 128 + the signal (130, 143), as a shell expects of a process a signal
+// ended. SA_RESETHAND puts the default action back, so a second Ctrl-C ends the process at once
+// (every file fovea writes is replaced atomically, so even that leaves nothing half-written).
+std::atomic<int> stop_signal{0};
+
+extern "C" void request_stop(int signal_number) { stop_signal.store(signal_number); }
+
+class StopOnSignals {
+ public:
+  StopOnSignals() {
+    stop_signal.store(0);
+    struct sigaction action {};
+    action.sa_handler = request_stop;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopOnSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopOnSignals(const StopOnSignals&) = delete;
+  StopOnSignals& operator=(const StopOnSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+const char* signal_name(int signal_number) { return signal_number == SIGINT ? "SIGINT" : "SIGTERM"; }
+
 // Flags that do not apply are refused, not ignored; an output that cannot be written fails now,
 // not after the training it would have kept.
 void check_flags(const CLI::App& cmd, const TrainFlags& f) {
@@ -155,7 +191,10 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   options.epochs = f.epochs;
 
   std::cout << model << std::endl;
-  if (!f.resume.empty())
+  if (!f.resume.empty() && options.start_step_in_epoch > 0)
+    std::cout << "resuming from " << f.resume << " at step " << options.start_step_in_epoch << " of epoch "
+              << options.start_epoch << " (step " << options.start_step << ")" << std::endl;
+  else if (!f.resume.empty())
     std::cout << "resuming from " << f.resume << " after epoch " << options.start_epoch - 1 << " (step "
               << options.start_step << ")" << std::endl;
   std::cout << "start training..." << std::endl;
@@ -174,7 +213,25 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
     history.push_back(r);
     if (!f.checkpoint.empty()) io::save_checkpoint(f.checkpoint, train::capture(run, history));
   };
-  train::fit(model, *optimizer, train_loader, test_loader, options);
+  options.stop_requested = [] { return stop_signal.load() != 0; };
+  options.on_interrupt = [&](const train::Interruption& at) {
+    std::fflush(stdout);
+    std::string what = "after step " + std::to_string(at.step_in_epoch) + " of epoch " + std::to_string(at.epoch);
+    if (at.step_in_epoch == 0) what = "after epoch " + std::to_string(at.epoch - 1);
+    std::string saved = "; no --checkpoint, so nothing was saved";
+    if (!f.checkpoint.empty()) {
+      if (at.step_in_epoch > 0) io::save_checkpoint(f.checkpoint, train::capture(run, history, at));
+      saved = "; checkpoint " + f.checkpoint + " holds this point (go on with --resume " + f.checkpoint + ")";
+    }
+    if (!f.save.empty()) saved += "; --save " + f.save + " not written (the run did not finish)";
+    std::fprintf(stderr, "fovea: stopped by %s %s%s\n", signal_name(stop_signal.load()), what.c_str(), saved.c_str());
+  };
+  bool finished = false;
+  {
+    StopOnSignals stop_on_signals;
+    finished = train::fit(model, *optimizer, train_loader, test_loader, options);
+  }
+  if (!finished) return 128 + stop_signal.load();
   std::cout << "end training." << std::endl;
   if (!f.save.empty()) {
     save(f.save, model);

@@ -20,8 +20,10 @@ namespace fovea::data {
 // `break`, a new pass or the loader's destruction end a pass cleanly.
 class DataLoader::Pass {
  public:
-  Pass(const Dataset& dataset, const DataLoaderOptions& options, std::vector<int64_t> order, int64_t batches)
-      : dataset_(dataset), options_(options), order_(std::move(order)), batches_(batches) {
+  Pass(const Dataset& dataset, const DataLoaderOptions& options, std::vector<int64_t> order, int64_t batches,
+       int64_t first_batch)
+      : dataset_(dataset), options_(options), order_(std::move(order)), batches_(batches),
+        first_batch_(first_batch), consumed_(first_batch) {
     if (options_.prefetch > 0) producer_ = std::thread([this] { produce(); });
   }
 
@@ -64,7 +66,7 @@ class DataLoader::Pass {
  private:
   void produce() {
     try {
-      for (int64_t b = 0; b < batches_; ++b) {
+      for (int64_t b = first_batch_; b < batches_; ++b) {
         {
           std::unique_lock<std::mutex> lock(mutex_);
           space_.wait(lock, [this] { return stop_ || static_cast<int64_t>(queue_.size()) < options_.prefetch; });
@@ -121,7 +123,8 @@ class DataLoader::Pass {
   const DataLoaderOptions options_;
   const std::vector<int64_t> order_;
   const int64_t batches_;
-  int64_t consumed_ = 0;  // consumer side only
+  const int64_t first_batch_;  // batches before it are skipped (a resumed epoch)
+  int64_t consumed_;           // consumer side only
   Batch current_;
 
   std::mutex mutex_;
@@ -159,8 +162,16 @@ DataLoader::Iterator DataLoader::begin() {
     for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[generator_.below(i)]);
   const int64_t batches = size();
   if (options_.drop_last) order.resize(static_cast<size_t>(batches * options_.batch_size));
-  pass_ = std::make_unique<Pass>(*dataset_, options_, std::move(order), batches);
+  const int64_t first = std::min(start_batch_, batches);
+  start_batch_ = 0;
+  pass_ = std::make_unique<Pass>(*dataset_, options_, std::move(order), batches, first);
   return Iterator(pass_.get(), !pass_->advance());
+}
+
+void DataLoader::start_next_pass_at(int64_t batch) {
+  if (batch < 0 || batch > size())
+    throw ValueError("DataLoader: cannot start a pass at batch " + std::to_string(batch) + " of " + std::to_string(size()));
+  start_batch_ = batch;
 }
 
 DataLoader::Iterator DataLoader::end() { return Iterator(pass_.get(), true); }

@@ -53,6 +53,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
       {"optimizer.hyperparameters", nlohmann::json(c.optimizer.hyperparameters).dump()},
       {"epoch", std::to_string(c.epoch)},
       {"step", std::to_string(c.step)},
+      {"epoch_step", std::to_string(c.epoch_step)},
+      {"partial_metrics", nlohmann::json(c.partial_metrics).dump()},
       {"metrics", nlohmann::json(c.metrics).dump()},
       {"config", nlohmann::json(c.config).dump()},
   };
@@ -79,6 +81,9 @@ Checkpoint load_checkpoint(const std::string& path) {
       path, "optimizer.hyperparameters", field(path, m, "optimizer.hyperparameters"));
   c.epoch = parse_count(path, "epoch", field(path, m, "epoch"));
   c.step = parse_count(path, "step", field(path, m, "step"));
+  c.epoch_step = parse_count(path, "epoch_step", field(path, m, "epoch_step"));
+  c.partial_metrics =
+      parse_json<std::map<std::string, double>>(path, "partial_metrics", field(path, m, "partial_metrics"));
   c.metrics = parse_json<std::vector<std::map<std::string, double>>>(path, "metrics", field(path, m, "metrics"));
   c.config = parse_json<std::map<std::string, std::string>>(path, "config", field(path, m, "config"));
   for (auto& [name, value] : m)

@@ -48,6 +48,26 @@ io::Checkpoint capture(const Run& run, const std::vector<EpochReport>& history) 
   return c;
 }
 
+io::Checkpoint capture(const Run& run, const std::vector<EpochReport>& history, const Interruption& at) {
+  io::Checkpoint c;
+  c.model = run.model.state_dict();
+  c.optimizer_type = run.optimizer_type;
+  c.optimizer = run.optimizer.state_dict();
+  c.epoch = at.epoch;
+  c.step = at.steps;
+  c.epoch_step = at.step_in_epoch;
+  if (at.step_in_epoch > 0)
+    c.partial_metrics = {{"loss_sum", at.partial.loss_sum},
+                         {"correct", double(at.partial.correct)},
+                         {"samples", double(at.partial.samples)},
+                         {"elapsed_seconds", at.elapsed_seconds}};
+  // The shuffle generator as the interrupted pass began: the resumed run draws the same order.
+  c.generators = {{kDefaultGenerator, default_generator().get_state()}, {kShuffleGenerator, at.shuffle_state}};
+  for (const EpochReport& r : history) c.metrics.push_back(row(r));
+  c.config = run.config;
+  return c;
+}
+
 std::vector<EpochReport> history(const io::Checkpoint& checkpoint) {
   std::vector<EpochReport> out;
   for (const auto& m : checkpoint.metrics) {
@@ -76,6 +96,12 @@ FitOptions restore(const io::Checkpoint& checkpoint, const std::string& path, Ru
     if (!checkpoint.config.count(key)) problems.push_back(key + " " + value + " here, not in the checkpoint");
   for (const char* name : {kDefaultGenerator, kShuffleGenerator})
     if (!checkpoint.generators.count(name)) problems.push_back(std::string("no '") + name + "' generator state");
+  if (checkpoint.epoch_step < 0 || checkpoint.epoch_step >= run.train_loader.size())
+    problems.push_back("stopped at step " + std::to_string(checkpoint.epoch_step) + " of an epoch, which has " +
+                       std::to_string(run.train_loader.size()) + " steps here");
+  if (checkpoint.epoch_step > 0)
+    for (const char* key : {"loss_sum", "correct", "samples", "elapsed_seconds"})
+      if (!checkpoint.partial_metrics.count(key)) problems.push_back(std::string("no partial metric '") + key + "'");
   if (checkpoint.metrics.size() != static_cast<size_t>(checkpoint.epoch))
     problems.push_back("epoch " + std::to_string(checkpoint.epoch) + " with " +
                        std::to_string(checkpoint.metrics.size()) + " rows of metrics");
@@ -101,6 +127,12 @@ FitOptions restore(const io::Checkpoint& checkpoint, const std::string& path, Ru
   start.start_epoch = checkpoint.epoch;
   start.start_step = checkpoint.step;
   start.start_seconds = done.empty() ? 0.0 : done.back().elapsed_seconds;
+  if (checkpoint.epoch_step > 0) {
+    const auto& p = checkpoint.partial_metrics;
+    start.start_step_in_epoch = checkpoint.epoch_step;
+    start.start_partial = {p.at("loss_sum"), static_cast<int64_t>(p.at("correct")), static_cast<int64_t>(p.at("samples"))};
+    start.start_seconds = p.at("elapsed_seconds");
+  }
   return start;
 }
 

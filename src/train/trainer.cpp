@@ -19,11 +19,21 @@ Metrics MetricsAccumulator::result() const {
   return {loss_sum_ / samples_, static_cast<double>(correct_) / samples_, samples_};
 }
 
-Metrics train_epoch(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& loader,
-                    const StepHook& on_step) {
+MetricsAccumulator MetricsAccumulator::from(const Sums& s) {
+  MetricsAccumulator m;
+  m.loss_sum_ = s.loss_sum;
+  m.correct_ = s.correct;
+  m.samples_ = s.samples;
+  return m;
+}
+
+namespace {
+
+// One pass from step `step` on (the loader starts its pass there), adding to `metrics`. Returns
+// false when `stop` asked to end it after a step; `step` is then the steps done.
+bool train_steps(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& loader, int64_t& step,
+                 MetricsAccumulator& metrics, const StepHook& on_step, const std::function<bool()>& stop) {
   model.train();
-  MetricsAccumulator metrics;
-  int64_t step = 0;
   for (data::Batch& batch : loader) {
     Tensor out = model(batch.images);
     Tensor loss = cross_entropy(out, batch.targets);
@@ -31,8 +41,20 @@ Metrics train_epoch(nn::Module& model, optim::Optimizer& optimizer, data::DataLo
     loss.backward();
     optimizer.step();
     metrics.add(loss.item(), out, batch.targets);
-    if (on_step) on_step(step++);
+    if (on_step) on_step(step);
+    ++step;
+    if (stop && stop() && step < loader.size()) return false;
   }
+  return true;
+}
+
+}  // namespace
+
+Metrics train_epoch(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& loader,
+                    const StepHook& on_step) {
+  MetricsAccumulator metrics;
+  int64_t step = 0;
+  train_steps(model, optimizer, loader, step, metrics, on_step, {});
   return metrics.result();
 }
 
@@ -47,27 +69,48 @@ Metrics evaluate(nn::Module& model, data::DataLoader& loader) {
   return metrics.result();
 }
 
-void fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
+bool fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
          data::DataLoader& test_loader, const FitOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return options.start_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   int64_t steps = options.start_step;
   auto on_step = [&](int64_t step_in_epoch) {
     ++steps;
     if (options.on_step) options.on_step(step_in_epoch);
   };
   for (int64_t epoch = options.start_epoch; epoch < options.epochs; ++epoch) {
-    EpochReport report{epoch, train_epoch(model, optimizer, train_loader, on_step), evaluate(model, test_loader), 0.0};
-    report.elapsed_seconds =
-        options.start_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    report.steps = steps;
+    const bool resumed_mid_epoch = epoch == options.start_epoch && options.start_step_in_epoch > 0;
+    int64_t step_in_epoch = resumed_mid_epoch ? options.start_step_in_epoch : 0;
+    MetricsAccumulator metrics = MetricsAccumulator::from(resumed_mid_epoch ? options.start_partial : MetricsAccumulator::Sums{});
+    const std::string shuffle_state = train_loader.generator().get_state();
+    if (resumed_mid_epoch) train_loader.start_next_pass_at(step_in_epoch);
+    if (!train_steps(model, optimizer, train_loader, step_in_epoch, metrics, on_step, options.stop_requested)) {
+      if (options.on_interrupt)
+        options.on_interrupt({epoch, step_in_epoch, steps, metrics.sums(), shuffle_state, elapsed()});
+      return false;
+    }
+    EpochReport report{epoch, metrics.result(), evaluate(model, test_loader), elapsed(), steps};
     if (options.on_epoch) options.on_epoch(report);
+    if (options.stop_requested && options.stop_requested() && epoch + 1 < options.epochs) {
+      // Stopped between epochs: the checkpoint of this epoch is the place to go on from.
+      if (options.on_interrupt)
+        options.on_interrupt({epoch + 1, 0, steps, {}, train_loader.generator().get_state(), elapsed()});
+      return false;
+    }
   }
+  return true;
 }
 
 void fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
          data::DataLoader& test_loader, int64_t epochs, const std::function<void(const EpochReport&)>& on_epoch,
          const StepHook& on_step) {
-  fit(model, optimizer, train_loader, test_loader, {.epochs = epochs, .on_epoch = on_epoch, .on_step = on_step});
+  FitOptions options;
+  options.epochs = epochs;
+  options.on_epoch = on_epoch;
+  options.on_step = on_step;
+  fit(model, optimizer, train_loader, test_loader, options);
 }
 
 }  // namespace fovea::train

@@ -5,7 +5,10 @@
 // and no file written or changed.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -128,4 +131,45 @@ TEST_F(TrainEval, BadModelAndCheckpointFilesAreOneLineEach) {
                         "--logits");
   expect_one_line_error(run_cli("train --epochs 1 --checkpoint " + dir / "no/ck.safetensors" + common()), "--checkpoint");
   EXPECT_FALSE(std::filesystem::exists(dir / "no"));
+}
+
+// Ctrl-C in the middle of an epoch: the step under way finishes, the checkpoint holds that point,
+// the exit status is 130, and the resumed run prints the epoch lines of a run never stopped.
+// SIGTERM without --checkpoint: 143, and neither a checkpoint nor the --save file appears.
+TEST_F(TrainEval, InterruptedMidEpochTheCheckpointGoesOnExactly) {
+  const std::string long_epochs = dir / "long";
+  std::filesystem::create_directory(long_epochs);
+  write_small_split(long_epochs, true, 4096);
+  write_small_split(long_epochs, false, 256);
+  // 256 steps an epoch: the signal lands early in the first.
+  const std::string flags = " --data " + long_epochs + " --no-download --threads 2 --batch-size 16 --optimizer adam";
+  const std::string ck = dir / "ck.safetensors";
+  CliResult whole = run_cli("train --epochs 2" + flags);
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+
+  auto split = [](const std::string& s) {
+    std::vector<std::string> words;
+    std::istringstream in(s);
+    for (std::string w; in >> w;) words.push_back(w);
+    return words;
+  };
+  CliResult stopped = fovea::testing::run_cli_and_signal(split("train --epochs 2 --checkpoint " + ck + flags), SIGINT);
+  EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
+  EXPECT_NE(stopped.err.find("fovea: stopped by SIGINT after step "), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find(" of epoch 0; checkpoint " + ck + " holds this point"), std::string::npos) << stopped.err;
+  EXPECT_TRUE(stopped.lines_starting("epoch:").empty()) << stopped.out;
+  CliResult resumed = run_cli("train --resume " + ck + " --epochs 2" + flags);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("resuming from " + ck + " at step "), std::string::npos) << resumed.out;
+  EXPECT_EQ(resumed.lines_starting("epoch:"), whole.lines_starting("epoch:"));
+
+  const std::string saved = dir / "never.safetensors", ck2 = dir / "ck2.safetensors";
+  CliResult terminated = fovea::testing::run_cli_and_signal(split("train --epochs 2 --save " + saved + flags), SIGTERM);
+  EXPECT_EQ(terminated.exit_code, 143) << terminated.err;
+  EXPECT_NE(terminated.err.find("fovea: stopped by SIGTERM after step "), std::string::npos) << terminated.err;
+  EXPECT_NE(terminated.err.find("no --checkpoint, so nothing was saved; --save " + saved + " not written"),
+            std::string::npos) << terminated.err;
+  EXPECT_FALSE(std::filesystem::exists(saved));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << "a temporary was left: " << entry.path();
 }

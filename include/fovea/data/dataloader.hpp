@@ -41,6 +41,10 @@ class DataLoader {
   // The shuffle order's generator, to save and restore its state with a checkpoint (between
   // passes: a pass draws its whole order when it begins).
   Generator& generator() { return generator_; }
+  // The next pass draws its order as usual but starts at batch `batch` of it: a run resumed in
+  // the middle of an epoch sets the generator to its state before that pass, then skips the
+  // batches already trained on, without assembling them.
+  void start_next_pass_at(int64_t batch);
 
   class Pass;
   class Iterator {
@@ -62,6 +66,7 @@ class DataLoader {
   DataLoaderOptions options_;
   Generator generator_;
   std::unique_ptr<Pass> pass_;
+  int64_t start_batch_ = 0;  // for the next pass only
 };
 
 }  // namespace fovea::data

@@ -3,8 +3,8 @@
 // safetensors file (so any safetensors reader can open it):
 //   tensors   "model.<key>" (the model's state_dict) and "optimizer.<key>" (its state)
 //   metadata  "fovea.checkpoint" (the format's version), "optimizer.type",
-//             "optimizer.hyperparameters", "epoch", "step", "generator.<name>" (each generator's
-//             get_state()), "metrics" and "config" (JSON)
+//             "optimizer.hyperparameters", "epoch", "step", "epoch_step", "partial_metrics",
+//             "generator.<name>" (each generator's get_state()), "metrics" and "config" (JSON)
 // It is written atomically (support/atomic_file.hpp): a run killed mid-save leaves the previous
 // checkpoint, whole.
 #include <cstdint>
@@ -23,6 +23,10 @@ struct Checkpoint {
   optim::OptimizerState optimizer;           // optim::Optimizer::state_dict()
   int64_t epoch = 0;                         // epochs completed
   int64_t step = 0;                          // optimizer steps completed
+  // A run stopped in the middle of an epoch (Ctrl-C): the steps of epoch `epoch` (0-based, not yet
+  // complete) already done, and their training metrics; 0 and empty between epochs.
+  int64_t epoch_step = 0;
+  std::map<std::string, double> partial_metrics;
   std::map<std::string, std::string> generators;  // name -> Generator::get_state()
   std::vector<std::map<std::string, double>> metrics;  // one row per completed epoch
   std::map<std::string, std::string> config;           // the run's settings, by flag name

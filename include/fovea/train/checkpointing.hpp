@@ -32,13 +32,18 @@ struct Run {
 // A checkpoint of `run` between epochs; `history` holds the epochs done so far (at least one).
 io::Checkpoint capture(const Run& run, const std::vector<EpochReport>& history);
 
+// A checkpoint of `run` stopped in the middle of an epoch (fit's on_interrupt), so that a resumed
+// run goes on at the next step with the same batches, dropout masks and epoch line.
+io::Checkpoint capture(const Run& run, const std::vector<EpochReport>& history, const Interruption& at);
+
 // The epoch reports a checkpoint carries.
 std::vector<EpochReport> history(const io::Checkpoint& checkpoint);
 
 // Checks that `checkpoint` (read from `path`, named in errors) fits `run` -- the same optimizer,
 // the same settings -- and only then restores the model, the optimizer and both generators.
 // Throws one ValueError naming every setting that differs. Returns the FitOptions start fields
-// (start_epoch, start_step, start_seconds) for fit to go on from.
+// (start_epoch, start_step, start_step_in_epoch, start_partial, start_seconds) for fit to go on
+// from.
 FitOptions restore(const io::Checkpoint& checkpoint, const std::string& path, Run& run);
 
 }  // namespace fovea::train

@@ -3,6 +3,8 @@
 // the test split in eval mode, without gradients and without optimizer steps.
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "fovea/data/dataloader.hpp"
 #include "fovea/nn/module.hpp"
@@ -23,6 +25,14 @@ class MetricsAccumulator {
   // `mean_loss` is the batch's mean cross-entropy; `logits` is batch x classes.
   void add(double mean_loss, const Tensor& logits, const std::vector<int64_t>& targets);
   Metrics result() const;
+
+  // The running sums, to carry a half-done epoch through a checkpoint.
+  struct Sums {
+    double loss_sum = 0.0;
+    int64_t correct = 0, samples = 0;
+  };
+  Sums sums() const { return {loss_sum_, correct_, samples_}; }
+  static MetricsAccumulator from(const Sums& s);
 
  private:
   double loss_sum_ = 0.0;
@@ -45,18 +55,38 @@ struct EpochReport {
   int64_t steps = 0;        // optimizer steps completed since the run started
 };
 
+// Where a run stood when a stop was requested (Ctrl-C): after the step that was under way.
+struct Interruption {
+  int64_t epoch;             // the epoch under way, 0-based
+  int64_t step_in_epoch;     // its optimizer steps done
+  int64_t steps;             // optimizer steps done since the run began
+  MetricsAccumulator::Sums partial;  // the training metrics of those steps of the epoch
+  std::string shuffle_state;  // the training loader's generator as this epoch's pass began
+  double elapsed_seconds;
+};
+
 struct FitOptions {
   int64_t epochs = 1;  // train until this many epochs are complete
-  // Where a resumed run starts (train/checkpointing.hpp fills these from a checkpoint).
+  // Where a resumed run starts (train/checkpointing.hpp fills these from a checkpoint). A run
+  // stopped in the middle of an epoch goes on at step start_step_in_epoch of start_epoch, with
+  // the training metrics of the steps before it; the loader's generator must then hold its state
+  // from before that epoch's pass, so that the pass draws the same order.
   int64_t start_epoch = 0;
   int64_t start_step = 0;
+  int64_t start_step_in_epoch = 0;
+  MetricsAccumulator::Sums start_partial;
   double start_seconds = 0.0;
   std::function<void(const EpochReport&)> on_epoch;  // after each epoch's evaluation
   StepHook on_step;                                  // after each optimizer step
+  // Asked after every step; when it says true the run stops there, calls on_interrupt and fit
+  // returns false. The step itself always finishes: weights and optimizer stay consistent.
+  std::function<bool()> stop_requested;
+  std::function<void(const Interruption&)> on_interrupt;
 };
 
-// Rounds of train_epoch + evaluate from options.start_epoch up to options.epochs.
-void fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
+// Rounds of train_epoch + evaluate from options.start_epoch up to options.epochs. Returns true
+// when every epoch ran, false when stop_requested ended the run early.
+bool fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
          data::DataLoader& test_loader, const FitOptions& options);
 // `epochs` rounds from the start, calling `on_epoch` after each.
 void fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
