@@ -4,11 +4,16 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <unordered_set>
 
 #include "fovea/error.hpp"
 #include "support/atomic_file.hpp"
+#include "support/checked_math.hpp"
+#include "support/quote.hpp"
 
 namespace fovea::io {
 
@@ -36,57 +41,259 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
   out.commit();
 }
 
+namespace {
+
+// The limits of read_safetensors (stated in safetensors.hpp).
+constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the safetensors crate's MAX_HEADER_SIZE
+constexpr int kMaxHeaderDepth = 8;                 // a valid header nests 3: {"name": {"shape": [...]}}
+constexpr size_t kMaxRank = 64;
+
+[[noreturn]] void refuse(const std::string& path, const std::string& what) { throw IOError(path + ": " + what); }
+
+struct Entry {
+  std::string name;
+  Shape shape;
+  uint64_t begin = 0, end = 0;  // within the data section
+};
+
+// Reads the JSON header as a stream of SAX events straight into Entry records: no JSON tree is
+// built, so the memory a header costs is its text plus one small record per tensor (a tree costs
+// tens of bytes per value: "[[],[],..." would be ~20x its length), nothing recurses, and a value
+// is refused the moment it opens deeper than kMaxHeaderDepth, repeats a key or has the wrong type.
+// Fields other than dtype, shape and data_offsets are skipped, as the safetensors crate does.
+class HeaderReader : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  HeaderReader(const std::string& path, uint64_t data_size) : path_(path), data_size_(data_size) {}
+
+  std::vector<Entry> entries;  // in the header's order
+  std::map<std::string, std::string> metadata;
+
+  bool null() override { return scalar("null"); }
+  bool boolean(bool v) override { return scalar(v ? "true" : "false"); }
+  bool number_integer(number_integer_t v) override { return scalar(std::to_string(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return scalar(std::to_string(v), v); }
+  bool number_float(number_float_t, const string_t& text) override { return scalar(support::escape_bytes(text, 40)); }
+  bool string(string_t& v) override { return scalar("\"" + support::escape_bytes(v, 40) + "\"", std::nullopt, &v); }
+  bool binary(binary_t&) override { return scalar("binary"); }
+
+  bool start_object(std::size_t) override { return open(false); }
+  bool start_array(std::size_t) override { return open(true); }
+  bool key(string_t& k) override {
+    if (in_ == In::Root) {
+      if (!names_.insert(k).second) fail("the JSON header lists " + support::quote(k) + " twice");
+      key_ = k;
+    } else if (in_ == In::Entry) {
+      field_ = k == "dtype" ? Field::Dtype : k == "shape" ? Field::Shape : k == "data_offsets" ? Field::Offsets
+                                                                                                 : Field::Other;
+      if (field_ != Field::Other && (seen_ & bit(field_))) fail(tensor() + " lists \"" + k + "\" twice");
+      seen_ |= bit(field_);
+    } else if (in_ == In::Metadata) {
+      if (metadata.count(k)) fail("__metadata__ lists " + support::quote(k) + " twice");
+      key_ = k;
+    }
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) override {
+    fail("malformed JSON header at byte " + std::to_string(8 + position - 1) + ": " + support::escape_bytes(e.what(), 300));
+  }
+
+ private:
+  // Where the next value goes. Skip: inside a field fovea does not read.
+  enum class In { Start, Root, Entry, Shape, Offsets, Metadata, Skip, Done };
+  enum class Field { Dtype = 0, Shape = 1, Offsets = 2, Other = 3 };
+  static unsigned bit(Field f) { return 1u << static_cast<unsigned>(f); }
+
+  [[noreturn]] void fail(const std::string& what) const { refuse(path_, what); }
+  std::string tensor() const { return "tensor " + support::quote(entry_.name); }
+  // What the value at hand is for, to say in a message.
+  std::string place() const {
+    switch (in_) {
+      case In::Start: return "the JSON header at byte 8 is ";
+      case In::Root: return key_ == "__metadata__" ? "__metadata__ is " : "tensor " + support::quote(key_) + " is ";
+      case In::Entry:
+        return tensor() + (field_ == Field::Dtype ? " has dtype " : field_ == Field::Shape ? " has shape "
+                                                                                            : " has data_offsets ");
+      case In::Shape: return tensor() + " has a dimension ";
+      case In::Offsets: return tensor() + " has a data offset ";
+      case In::Metadata: return "metadata " + support::quote(key_) + " is ";
+      default: return "";
+    }
+  }
+  std::string expected() const {
+    switch (in_) {
+      case In::Start: return ", expected an object {name: {dtype, shape, data_offsets}, ...}";
+      case In::Root:
+        return key_ == "__metadata__" ? ", expected an object of strings"
+                                      : ", expected an object {dtype, shape, data_offsets}";
+      case In::Entry:
+        return field_ == Field::Dtype ? ", expected a string such as \"F32\""
+               : field_ == Field::Shape
+                   ? ", expected an array of at most " + std::to_string(kMaxRank) + " whole numbers >= 0"
+                   : ", expected [begin, end], two whole numbers >= 0";
+      case In::Shape: return " in its shape, expected a whole number >= 0";
+      case In::Offsets: return ", expected [begin, end], two whole numbers >= 0";
+      case In::Metadata: return ", expected a string, as safetensors requires";
+      default: return "";
+    }
+  }
+
+  bool scalar(const std::string& text, std::optional<uint64_t> whole = std::nullopt, std::string* str = nullptr) {
+    if (in_ == In::Skip || (in_ == In::Entry && field_ == Field::Other)) return true;
+    if (in_ == In::Entry && field_ == Field::Dtype && str) {
+      if (*str != "F32") fail(tensor() + " has dtype " + support::quote(*str, 40) + ", expected F32");
+      return true;
+    }
+    if (in_ == In::Shape && whole && *whole <= uint64_t(INT64_MAX)) {
+      if (entry_.shape.size() == kMaxRank) fail(tensor() + " has more than " + std::to_string(kMaxRank) + " dimensions");
+      entry_.shape.push_back(static_cast<int64_t>(*whole));
+      return true;
+    }
+    if (in_ == In::Offsets && whole) {
+      if (offsets_ == 2) fail(tensor() + " has more than 2 data_offsets, expected [begin, end]");
+      (offsets_++ == 0 ? entry_.begin : entry_.end) = *whole;
+      return true;
+    }
+    if (in_ == In::Metadata && str) {
+      metadata.emplace(key_, *str);
+      return true;
+    }
+    fail(place() + text + expected());
+  }
+
+  bool open(bool array) {
+    if (++depth_ > kMaxHeaderDepth)
+      fail("the JSON header nests deeper than " + std::to_string(kMaxHeaderDepth) +
+           " levels of arrays and objects, expected {name: {dtype, shape, data_offsets}, ...}");
+    const std::string kind = array ? "an array" : "an object";
+    if (in_ == In::Skip) return true;
+    if (in_ == In::Entry && field_ == Field::Other) return enter(In::Skip);
+    if (in_ == In::Start && !array) return enter(In::Root);
+    if (in_ == In::Root && !array && key_ == "__metadata__") return enter(In::Metadata);
+    if (in_ == In::Root && !array) {
+      entry_ = Entry{key_, {}, 0, 0};
+      seen_ = 0;
+      offsets_ = 0;
+      return enter(In::Entry);
+    }
+    if (in_ == In::Entry && array && field_ == Field::Shape) return enter(In::Shape);
+    if (in_ == In::Entry && array && field_ == Field::Offsets) return enter(In::Offsets);
+    fail(place() + kind + expected());
+  }
+  bool enter(In in) {
+    stack_.push_back(in_);
+    in_ = in;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    // Outside Skip each open container is one entry of stack_; Skip's own containers push nothing,
+    // so Skip ends when the depth falls below the stack it started on.
+    if (in_ == In::Skip && depth_ >= static_cast<int>(stack_.size())) return true;
+    if (in_ == In::Offsets && offsets_ != 2)
+      fail(tensor() + " has " + std::to_string(offsets_) + " data_offsets, expected [begin, end]");
+    if (in_ == In::Entry) finish_entry();
+    in_ = stack_.back();
+    stack_.pop_back();
+    if (in_ == In::Start) in_ = In::Done;
+    return true;
+  }
+
+  void finish_entry() {
+    for (Field f : {Field::Dtype, Field::Shape, Field::Offsets})
+      if (!(seen_ & bit(f)))
+        fail(tensor() + " has no \"" + (f == Field::Dtype ? "dtype" : f == Field::Shape ? "shape" : "data_offsets") +
+             "\"");
+    // At most the data section's worth of floats, which also keeps numel and its bytes from overflowing.
+    const std::optional<uint64_t> count = support::checked_product(entry_.shape, data_size_ / sizeof(float));
+    if (!count)
+      fail(tensor() + " of shape " + to_string(entry_.shape) + " holds more floats than the " +
+           std::to_string(data_size_) + "-byte data section");
+    const uint64_t bytes = *count * sizeof(float);
+    if (entry_.begin > entry_.end || entry_.end > data_size_ || entry_.end - entry_.begin != bytes)
+      fail(tensor() + " of shape " + to_string(entry_.shape) + " has data_offsets [" + std::to_string(entry_.begin) +
+           ", " + std::to_string(entry_.end) + "], expected " + std::to_string(bytes) + " bytes within the " +
+           std::to_string(data_size_) + "-byte data section");
+    entries.push_back(std::move(entry_));
+  }
+
+  const std::string& path_;
+  const uint64_t data_size_;
+  In in_ = In::Start;
+  std::vector<In> stack_;
+  int depth_ = 0;
+  std::string key_;                        // the root or metadata key whose value comes next
+  std::unordered_set<std::string> names_;  // the root's keys so far
+  Entry entry_;                            // the tensor being read
+  Field field_ = Field::Other;
+  unsigned seen_ = 0;  // bits of the fields of entry_ seen
+  int offsets_ = 0;
+};
+
+}  // namespace
+
 SafetensorsFile read_safetensors(const std::string& path) {
+  auto fail = [&](const std::string& what) { refuse(path, what); };
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    fail("not a regular file, expected a safetensors file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw IOError(path + ": no such file or not readable");
+  if (!in) fail("no such file or not readable");
   in.seekg(0, std::ios::end);
-  const uint64_t file_size = static_cast<uint64_t>(in.tellg());
+  const std::streamoff end = in.tellg();
+  if (end < 0) fail("cannot determine the file's size");
+  const uint64_t file_size = static_cast<uint64_t>(end);
   in.seekg(0);
   uint64_t header_len = 0;
   if (file_size < 8 || !in.read(reinterpret_cast<char*>(&header_len), 8))
-    throw IOError(path + ": truncated at byte 0: expected an 8-byte header length");
+    fail("truncated at byte 0: expected an 8-byte header length");
+  if (header_len > kMaxHeaderBytes)
+    fail("header length " + std::to_string(header_len) + " at byte 0 is over the limit of " +
+         std::to_string(kMaxHeaderBytes) + " bytes");
   if (header_len > file_size - 8)
-    throw IOError(path + ": header length " + std::to_string(header_len) + " at byte 0 runs past the end of the " +
-                  std::to_string(file_size) + "-byte file");
+    fail("header length " + std::to_string(header_len) + " at byte 0 runs past the end of the " +
+         std::to_string(file_size) + "-byte file");
   std::string text(header_len, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(header_len));
-  nlohmann::ordered_json header;  // ordered: tensors come back in the file's order
-  try {
-    header = nlohmann::ordered_json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw IOError(path + ": malformed JSON header at byte 8: " + e.what());
-  }
+  if (!in.read(text.data(), static_cast<std::streamsize>(header_len)))
+    fail("read of the " + std::to_string(header_len) + "-byte header failed");
+
   const uint64_t data_start = 8 + header_len, data_size = file_size - data_start;
+  HeaderReader reader(path, data_size);
+  nlohmann::json::sax_parse(text, &reader);  // throws IOError; parse_error() makes errors ours
   SafetensorsFile result;
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__") {
-      if (!it.value().is_object()) throw IOError(path + ": __metadata__ is not a JSON object");
-      for (auto m = it.value().begin(); m != it.value().end(); ++m) {
-        if (!m.value().is_string())
-          throw IOError(path + ": metadata '" + m.key() + "' is not a string, as safetensors requires");
-        result.metadata[m.key()] = m.value().get<std::string>();
-      }
-      continue;
-    }
-    const auto& entry = it.value();
-    try {
-      if (entry.at("dtype") != "F32")
-        throw IOError(path + ": tensor '" + it.key() + "' has dtype " + entry.at("dtype").dump() + ", expected F32");
-      Shape shape = entry.at("shape").get<Shape>();
-      auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
-      uint64_t bytes = static_cast<uint64_t>(numel(shape)) * sizeof(float);
-      if (offsets.size() != 2 || offsets[1] < offsets[0] || offsets[1] - offsets[0] != bytes || offsets[1] > data_size)
-        throw IOError(path + ": tensor '" + it.key() + "' of shape " + to_string(shape) +
-                      " has data offsets outside the file or of the wrong size (expected " + std::to_string(bytes) +
-                      " bytes within " + std::to_string(data_size) + ")");
-      Tensor t = Tensor::empty(shape);
-      in.seekg(static_cast<std::streamoff>(data_start + offsets[0]));
-      in.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(bytes));
-      if (!in) throw IOError(path + ": read of tensor '" + it.key() + "' failed");
-      result.tensors.emplace_back(it.key(), t);
-    } catch (const nlohmann::json::exception& e) {
-      throw IOError(path + ": malformed entry for tensor '" + it.key() + "': " + e.what());
-    }
+  result.metadata = std::move(reader.metadata);
+  std::vector<Entry>& entries = reader.entries;
+
+  // As the safetensors crate requires: the tensors tile the data section, in offset order, with no
+  // overlap, no gap and nothing after the last. So the tensors take exactly data_size bytes.
+  std::vector<const Entry*> by_offset;
+  for (const Entry& e : entries) by_offset.push_back(&e);
+  std::stable_sort(by_offset.begin(), by_offset.end(), [](const Entry* a, const Entry* b) {
+    return std::pair(a->begin, a->end) < std::pair(b->begin, b->end);
+  });
+  uint64_t covered = 0;
+  const Entry* previous = nullptr;
+  for (const Entry* e : by_offset) {
+    if (e->begin < covered)
+      fail("tensors " + support::quote(previous->name) + " and " + support::quote(e->name) +
+           " overlap: data bytes [" + std::to_string(e->begin) + ", " + std::to_string(covered) + ") are in both");
+    if (e->begin > covered)
+      fail("data bytes [" + std::to_string(covered) + ", " + std::to_string(e->begin) +
+           ") belong to no tensor: expected the tensors to cover the data section without gaps");
+    covered = e->end;
+    previous = e;
+  }
+  if (covered != data_size)
+    fail("data bytes [" + std::to_string(covered) + ", " + std::to_string(data_size) +
+         ") after the last tensor belong to no tensor: expected the file to end there");
+
+  for (const Entry& e : entries) {
+    Tensor t = Tensor::empty(e.shape);
+    in.seekg(static_cast<std::streamoff>(data_start + e.begin));
+    in.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(e.end - e.begin));
+    if (!in) fail("read of tensor " + support::quote(e.name) + " failed");
+    result.tensors.emplace_back(e.name, t);
   }
   return result;
 }

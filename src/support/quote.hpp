@@ -14,7 +14,7 @@ inline std::string escape_bytes(std::string_view text, size_t max_bytes = 120) {
   const size_t shown = text.size() <= max_bytes ? text.size() : max_bytes;
   for (size_t i = 0; i < shown; ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x7F && c != '\\') {
+    if (c >= 0x20 && c < 0x7F) {
       out += static_cast<char>(c);
     } else {
       char escaped[8];

@@ -23,7 +23,17 @@ struct SafetensorsFile {
   NamedTensors tensors;
   std::map<std::string, std::string> metadata;
 };
-// Throws IOError naming the file and what was expected on a missing, truncated or malformed file.
+// Throws IOError (one line naming the file and what was expected; text from the file is quoted with
+// control bytes escaped) on a missing, truncated or malformed file. The file is checked as the
+// safetensors crate checks it, before any tensor is allocated:
+//   - the header length is at most 100,000,000 bytes (the crate's limit) and within the file;
+//   - the header is a JSON object, nested at most 8 deep (a valid one nests 3), with no key twice;
+//     "__metadata__" maps strings to strings; each other key is a tensor whose "dtype" is the string
+//     "F32", whose "shape" is at most 64 whole numbers >= 0 and whose "data_offsets" are two whole
+//     numbers [begin, end] with end - begin = 4 x product(shape), computed without overflow;
+//   - the tensors tile the data section: no overlap, no gap, nothing after the last.
+// Memory: the header's text plus a small record per tensor (it is read as a stream of JSON events,
+// never as a tree), then the tensors, which hold exactly the file's data section.
 SafetensorsFile read_safetensors(const std::string& path);
 // The tensors by name, as safetensors.torch.load_file returns them.
 std::map<std::string, Tensor> load_safetensors(const std::string& path);
