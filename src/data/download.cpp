@@ -104,9 +104,55 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   }
 }
 
-// Fetches `url` into `t` within `time_left`, or returns a one-phrase reason.
-std::string fetch(const std::string& url, Transfer& t, std::chrono::milliseconds time_left,
-                  const DownloadOptions& options) {
+// Runs the transfer on a multi handle, waking at least every kTick to check the two time limits
+// itself: curl's own LOW_SPEED_TIME counts whole seconds and measures no speed in the first one,
+// and its timeouts share one error code. Returns "" when curl finished (its result in `result`),
+// or why it was given up.
+constexpr auto kTick = std::chrono::milliseconds(50);
+
+std::string run(CURL* c, Transfer& t, Clock::time_point deadline, const DownloadOptions& options, CURLcode& result) {
+  std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(), curl_multi_cleanup);
+  if (!multi || curl_multi_add_handle(multi.get(), c) != CURLM_OK) return "cannot create a curl multi handle";
+  struct Remove {
+    CURLM* m;
+    CURL* c;
+    ~Remove() { curl_multi_remove_handle(m, c); }
+  } remove{multi.get(), c};
+  auto with_count = [&](const std::string& what) {
+    return what + " (" + std::to_string(t.body.size()) + " bytes received)";
+  };
+  // The stall check: each window of stall_time must bring stall_bytes_per_second * stall_time.
+  const double stall_seconds = std::chrono::duration<double>(options.stall_time).count();
+  const size_t window_need = static_cast<size_t>(static_cast<double>(options.stall_bytes_per_second) * stall_seconds);
+  auto window_start = Clock::now();
+  size_t window_bytes = 0;
+  while (true) {
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(multi.get(), &running);
+    if (mc != CURLM_OK) return curl_multi_strerror(mc);
+    if (running == 0) {
+      int queued = 0;
+      CURLMsg* msg = curl_multi_info_read(multi.get(), &queued);
+      result = msg && msg->msg == CURLMSG_DONE ? msg->data.result : CURLE_OK;
+      return "";
+    }
+    const auto now = Clock::now();
+    if (now >= deadline)
+      return with_count("gave up at the overall download deadline of " + seconds_text(options.deadline));
+    if (now - window_start >= options.stall_time) {
+      if (t.body.size() - window_bytes < window_need)
+        return with_count("stalled: less than " + std::to_string(options.stall_bytes_per_second) + " bytes/s over " +
+                          seconds_text(options.stall_time));
+      window_start = now;
+      window_bytes = t.body.size();
+    }
+    mc = curl_multi_poll(multi.get(), nullptr, 0, static_cast<int>(kTick.count()), nullptr);
+    if (mc != CURLM_OK) return curl_multi_strerror(mc);
+  }
+}
+
+// Fetches `url` into `t` before `deadline`, or returns a one-phrase reason.
+std::string fetch(const std::string& url, Transfer& t, Clock::time_point deadline, const DownloadOptions& options) {
   curl_global_once();
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl || !t.sha || EVP_DigestInit_ex(t.sha.get(), EVP_sha256(), nullptr) != 1)
@@ -121,48 +167,31 @@ std::string fetch(const std::string& url, Transfer& t, std::chrono::milliseconds
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM-based timeouts: we may not be the main thread
-  // Time: what is left of the overall deadline, the connect timeout within it, and the stall
-  // limit. No CURLOPT_ACCEPT_ENCODING: the body arrives exactly as stored, never inflated by curl.
-  const long left_ms = std::max<long>(1, static_cast<long>(time_left.count()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, left_ms);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                   std::min<long>(left_ms, static_cast<long>(options.connect_timeout.count()) * 1000));
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, options.stall_bytes_per_second);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.stall_time.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
   // Bytes: a Content-Length above every cap is refused before the body; without one (or when it
-  // lies), on_body enforces the cap as the bytes arrive.
+  // lies), on_body enforces the cap as the bytes arrive. No CURLOPT_ACCEPT_ENCODING: the body
+  // arrives as stored, never inflated by curl.
   curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.max_cap()));
   curl_easy_setopt(c, CURLOPT_USERAGENT, "fovea/0.1");
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-  const auto started = Clock::now();
-  CURLcode rc = curl_easy_perform(c);
-  if (rc == CURLE_OK) return "";
-  const std::string received = " (" + std::to_string(t.body.size()) + " bytes received)";
+  CURLcode rc = CURLE_OK;
+  if (std::string gave_up = run(c, t, deadline, options, rc); !gave_up.empty()) return gave_up;
   long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  curl_off_t connected_us = 0;
-  curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected_us);
   switch (rc) {
+    case CURLE_OK:
+      return "";
     case CURLE_WRITE_ERROR:
       if (!t.abort_reason.empty()) return t.abort_reason;
       break;
-    case CURLE_FILESIZE_EXCEEDED: {
-      curl_off_t announced = -1;
-      curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
-      return "the server announces " + std::to_string(announced) + " bytes, more than the limit of " +
-             std::to_string(t.max_cap()) + "; refused before the body";
-    }
-    case CURLE_OPERATION_TIMEDOUT:
-      // curl reports the deadline, the connect timeout and a stall with one code; tell them apart.
-      if (Clock::now() - started >= time_left)
-        return "gave up at the overall download deadline of " + seconds_text(options.deadline) + received;
-      if (connected_us == 0)
-        return "no connection within " + std::to_string(options.connect_timeout.count()) + " s";
-      return "stalled: less than " + std::to_string(options.stall_bytes_per_second) + " bytes/s for " +
-             std::to_string(options.stall_time.count()) + " s" + received;
+    case CURLE_FILESIZE_EXCEEDED:
+      return "the server's Content-Length is above the limit of " + std::to_string(t.max_cap()) +
+             " bytes; refused before the body";
+    case CURLE_OPERATION_TIMEDOUT:  // only the connect timeout is curl's
+      return "no connection within " + seconds_text(options.connect_timeout);
     case CURLE_HTTP_RETURNED_ERROR:
+      curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
       if (status >= 400) return "HTTP " + std::to_string(status);
       break;
     default:
@@ -255,9 +284,8 @@ void download_mnist(const std::string& root, const std::vector<std::string>& mir
     bool done = false;
     for (const std::string& mirror : mirrors) {
       const std::string url = mirror + (mirror.empty() || mirror.back() != '/' ? "/" : "") + file.name;
-      const auto time_left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       std::string error;
-      if (time_left.count() <= 0) {
+      if (Clock::now() >= deadline) {
         error = "not tried: the overall download deadline of " + seconds_text(options.deadline) + " had passed";
       } else {
         std::fprintf(stderr, "downloading %s from %s\n", file.name.c_str(), url.c_str());
@@ -265,7 +293,7 @@ void download_mnist(const std::string& root, const std::vector<std::string>& mir
         t.gz_bytes = file.gz_bytes;
         t.margin = options.size_margin;
         t.raw_cap = file.raw_bytes;
-        error = fetch(url, t, time_left, options);
+        error = fetch(url, t, deadline, options);
         if (error.empty()) error = verify(file, url, t);
         if (error.empty()) {
           // Cached as served; a mirror that sent the file uncompressed gets it stored under the

@@ -24,6 +24,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Generous for loopback, small enough that a hang fails the test instead of the suite.
+const DownloadOptions kOptions = [] {
+  DownloadOptions o;
+  o.deadline = std::chrono::seconds(30);
+  o.connect_timeout = std::chrono::seconds(10);
+  o.stall_time = std::chrono::seconds(10);
+  return o;
+}();
+
 const std::vector<std::string> kNames = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                                          "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
 
@@ -71,7 +80,7 @@ HttpServer::Response route(const std::string& path) {
 
 std::string download_error(const std::string& root, const std::vector<std::string>& mirrors) {
   try {
-    download_mnist(root, mirrors, 10);
+    download_mnist(root, mirrors, kOptions);
   } catch (const DownloadError& e) {
     return e.what();
   }
@@ -98,7 +107,7 @@ class Download : public ::testing::Test {
 
 TEST_F(Download, AllFourFilesVerifyAndLoad) {
   std::string root = dir / "mnist";                 // not there yet: the download creates it
-  download_mnist(root, {server.url("/good")}, 10);  // no trailing slash: one is added
+  download_mnist(root, {server.url("/good")}, kOptions);  // no trailing slash: one is added
   for (const std::string& name : kNames) EXPECT_TRUE(fs::exists(fs::path(root) / name)) << name;
   MNIST train(root, true), test(root, false);
   EXPECT_EQ(train.size(), 60000);
@@ -107,14 +116,14 @@ TEST_F(Download, AllFourFilesVerifyAndLoad) {
 
   // Everything present: nothing more is fetched.
   size_t before = server.requests().size();
-  download_mnist(root, {server.url("/good/")}, 10);
+  download_mnist(root, {server.url("/good/")}, kOptions);
   EXPECT_EQ(server.requests().size(), before);
 }
 
 TEST_F(Download, OnlyMissingFilesAreFetched) {
   fs::copy_file(std::string(FOVEA_MNIST_DIR) + "/train-images-idx3-ubyte.gz", dir / "train-images-idx3-ubyte.gz");
   fs::copy_file(std::string(FOVEA_MNIST_DIR) + "/t10k-images-idx3-ubyte.gz", dir / "t10k-images-idx3-ubyte.gz");
-  download_mnist(dir.path().string(), {server.url("/good/")}, 10);
+  download_mnist(dir.path().string(), {server.url("/good/")}, kOptions);
   EXPECT_EQ(server.requests(),
             (std::vector<std::string>{"/good/train-labels-idx1-ubyte.gz", "/good/t10k-labels-idx1-ubyte.gz"}));
 }
@@ -152,7 +161,7 @@ TEST_F(Download, UnreachableMirrorFails) {
 }
 
 TEST_F(Download, FallsBackToTheNextMirror) {
-  download_mnist(dir.path().string(), {server.url("/missing/"), server.url("/good/")}, 10);
+  download_mnist(dir.path().string(), {server.url("/missing/"), server.url("/good/")}, kOptions);
   for (const std::string& name : kNames) EXPECT_TRUE(fs::exists(dir / name)) << name;
   EXPECT_EQ(server.requests().size(), 8u);
 }
