@@ -44,6 +44,17 @@ void add_data_flags(CLI::App& cmd, DataFlags& flags);
 // The training or test split with the seed's transform (ToTensor, Normalize(0.5, 0.5)).
 std::shared_ptr<data::Dataset> open_split(const DataFlags& flags, bool train);
 
+// The seed's CNN takes 1 x 28 x 28 images: a split of another size is refused when it is opened,
+// naming its file, not by the first Linear layer after a whole epoch.
+void check_images_fit_model(const data::Dataset& split);
+
+// The cores this process may run on (its CPU affinity, which taskset and container cpusets set).
+int cpu_cores();
+// --threads: more threads than cores only slow every OpenMP barrier down (1,000 threads on two
+// cores made an epoch 500 times slower), so a larger request is capped at the core count, with
+// one warning line on stderr.
+int checked_threads(int requested);
+
 // Fails now, naming `flag`, when `path` could not be written later: its folder is missing or not
 // writable, or it is a folder. Nothing is created.
 void check_output_path(const std::string& flag, const std::string& path);

@@ -1,4 +1,9 @@
+#include <sched.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
 
 #include <filesystem>
 
@@ -6,6 +11,7 @@
 #include "fovea/data/mnist.hpp"
 #include "fovea/data/transforms.hpp"
 #include "fovea/error.hpp"
+#include "fovea/models/cnn_net.hpp"
 
 namespace fovea::app {
 
@@ -21,10 +27,39 @@ void add_data_flags(CLI::App& cmd, DataFlags& f) {
 std::shared_ptr<data::Dataset> open_split(const DataFlags& f, bool train) {
   namespace transforms = data::transforms;
   auto transform = transforms::Compose({transforms::ToTensor(), transforms::Normalize({0.5f}, {0.5f})});
+  std::shared_ptr<data::Dataset> split;
   if (f.dataset == "mnist")
-    return std::make_shared<data::MNIST>(f.dir.empty() ? "./data" : f.dir, train, transform, f.download);
-  return std::make_shared<data::FashionMNIST>(f.dir.empty() ? "/usr/share/datasets/fashion-mnist" : f.dir, train,
-                                              transform);
+    split = std::make_shared<data::MNIST>(f.dir.empty() ? "./data" : f.dir, train, transform, f.download);
+  else
+    split = std::make_shared<data::FashionMNIST>(f.dir.empty() ? "/usr/share/datasets/fashion-mnist" : f.dir, train,
+                                                 transform);
+  check_images_fit_model(*split);
+  return split;
+}
+
+void check_images_fit_model(const data::Dataset& split) {
+  const Shape expected = models::CNNNet::input_shape();
+  const Shape got = split.get(0).image.shape();
+  if (got == expected) return;
+  const auto* mnist_like = dynamic_cast<const data::MNISTLike*>(&split);
+  const std::string where = mnist_like ? mnist_like->images_path() : std::string("the dataset");
+  throw ShapeError(where + ": images of shape " + to_string(got) + ", but the model (CNN_net) takes " +
+                   to_string(expected));
+}
+
+int cpu_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+int checked_threads(int requested) {
+  const int cores = cpu_cores();
+  if (requested <= cores) return requested;
+  std::fprintf(stderr, "fovea: warning: --threads %d is more than the %d cores this process may use; using %d\n",
+               requested, cores, cores);
+  return cores;
 }
 
 void check_output_path(const std::string& flag, const std::string& path) {

@@ -50,7 +50,7 @@ void print_report(const train::Evaluation& e, const std::vector<std::string>& na
 int run(const EvalFlags& f) {
   if (!f.logits.empty()) check_output_path("--logits", f.logits);
   cpu_isa();
-  if (f.threads > 0) set_num_threads(f.threads);
+  if (f.threads > 0) set_num_threads(checked_threads(f.threads));
   auto model = inference::load_cnn_net(f.model);
   std::shared_ptr<data::Dataset> test_set = open_split(f.data, /*train=*/false);
   std::vector<std::string> names;

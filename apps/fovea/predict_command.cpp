@@ -91,7 +91,7 @@ void print(const std::string& file, const inference::Prediction& p, const Predic
 
 int run(const PredictFlags& f) {
   cpu_isa();
-  if (f.threads > 0) set_num_threads(f.threads);
+  if (f.threads > 0) set_num_threads(checked_threads(f.threads));
   inference::Classifier classifier(f.model);
   std::vector<std::string> errors;
   const std::vector<std::string> files = list_inputs(f.inputs, errors);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <new>
 #include <memory>
 #include <string>
 
@@ -163,7 +164,7 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   }
   check_flags(cmd, f);
   cpu_isa();  // a bad FOVEA_CPU_ISA fails here, before anything is printed
-  if (f.threads > 0) set_num_threads(f.threads);
+  if (f.threads > 0) set_num_threads(checked_threads(f.threads));
   manual_seed(f.seed);
 
   auto train_set = open_split(f.data, /*train=*/true);
@@ -246,7 +247,17 @@ Command add_train_command(CLI::App& app, Clock::time_point started) {
   auto flags = std::make_shared<TrainFlags>();
   CLI::App* cmd = app.add_subcommand("train", "train the seed's CNN and evaluate it on the test split after each epoch");
   add_flags(*cmd, *flags);
-  return {cmd, [cmd, flags, started] { return run(*cmd, *flags, started); }};
+  return {cmd, [cmd, flags, started] {
+            // Running out of memory is one line that says what to change.
+            const std::string hint = " (--batch-size " + std::to_string(flags->batch_size) + "; a smaller batch needs less)";
+            try {
+              return run(*cmd, *flags, started);
+            } catch (const OutOfMemoryError& e) {
+              throw OutOfMemoryError(e.what() + hint);
+            } catch (const std::bad_alloc&) {
+              throw OutOfMemoryError("out of memory while training" + hint);
+            }
+          }};
 }
 
 }  // namespace fovea::app

@@ -35,4 +35,10 @@ class DownloadError : public Error {
   using Error::Error;
 };
 
+// Memory ran out: the message says how much was asked for and for what.
+class OutOfMemoryError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace fovea

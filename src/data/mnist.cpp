@@ -56,6 +56,11 @@ MNISTLike::MNISTLike(const std::string& root, bool train, transforms::Transform 
       throw IOError(labels_path + ": label " + std::to_string(labels.data[i]) + " at byte " + std::to_string(8 + i) +
                     " (example " + std::to_string(i) + ") is out of range: expected 0 to " +
                     std::to_string(kClasses - 1));
+  if (images.dims[0] == 0) throw IOError(images_path + ": holds no images; expected at least one");
+  if (images.dims[1] == 0 || images.dims[2] == 0)
+    throw IOError(images_path + ": images of " + std::to_string(images.dims[1]) + "x" + std::to_string(images.dims[2]) +
+                  " pixels; expected at least 1x1");
+  images_path_ = images_path;
   count_ = images.dims[0];
   rows_ = images.dims[1];
   cols_ = images.dims[2];

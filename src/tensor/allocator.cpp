@@ -1,5 +1,6 @@
 #include "tensor/allocator.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <map>
@@ -20,8 +21,17 @@ constexpr size_t kCacheFrom = size_t{128} << 10;
 constexpr size_t kCacheLimit = size_t{256} << 20;
 
 size_t bytes_for(int64_t count) {
+  // A count from a shape past what memory could hold is refused before the multiplication wraps.
+  if (count > int64_t{1} << 60) throw OutOfMemoryError("a tensor of " + std::to_string(count) + " floats cannot be allocated");
   size_t n = static_cast<size_t>(count < 1 ? 1 : count) * sizeof(float);
   return (n + 63) / 64 * 64;
+}
+
+[[noreturn]] void out_of_memory(size_t bytes) {
+  char size[32];
+  std::snprintf(size, sizeof size, "%.1f MiB", double(bytes) / double(1 << 20));
+  throw OutOfMemoryError("out of memory allocating " + std::string(size) + " (" + std::to_string(bytes) +
+                         " bytes) for a tensor");
 }
 
 // Free blocks by size. A request takes the smallest cached block that fits, if it is at most
@@ -48,7 +58,7 @@ float* allocate_floats(int64_t count) {
   const size_t bytes = bytes_for(count);
   if (bytes < kCacheFrom) {
     void* p = std::aligned_alloc(64, bytes);
-    if (!p) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes for a tensor");
+    if (!p) out_of_memory(bytes);
     return static_cast<float*>(p);
   }
   Cache& c = cache();
@@ -61,7 +71,17 @@ float* allocate_floats(int64_t count) {
     return static_cast<float*>(p);
   }
   void* p = std::aligned_alloc(64, bytes);
-  if (!p) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes for a tensor");
+  if (!p) {
+    // The cache may be what fills memory: give its blocks back and try once more.
+    for (auto& [size, block] : c.free_blocks) {
+      c.block_size.erase(block);
+      std::free(block);
+    }
+    c.free_blocks.clear();
+    c.held = 0;
+    p = std::aligned_alloc(64, bytes);
+    if (!p) out_of_memory(bytes);
+  }
   c.block_size[p] = bytes;
   return static_cast<float*>(p);
 }

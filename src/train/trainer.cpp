@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "fovea/autograd.hpp"
+#include "fovea/error.hpp"
 #include "fovea/ops.hpp"
 
 namespace fovea::train {
@@ -71,6 +72,9 @@ Metrics evaluate(nn::Module& model, data::DataLoader& loader) {
 
 bool fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
          data::DataLoader& test_loader, const FitOptions& options) {
+  // An empty split would print a loss and an accuracy of 0 as if something had been measured.
+  if (train_loader.size() == 0) throw ValueError("fit: the training set yields no batches (it is empty, or drop_last with fewer examples than a batch)");
+  if (test_loader.size() == 0) throw ValueError("fit: the test set yields no batches (it is empty)");
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return options.start_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

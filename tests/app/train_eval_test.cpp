@@ -139,9 +139,9 @@ TEST_F(TrainEval, BadModelAndCheckpointFilesAreOneLineEach) {
 TEST_F(TrainEval, InterruptedMidEpochTheCheckpointGoesOnExactly) {
   const std::string long_epochs = dir / "long";
   std::filesystem::create_directory(long_epochs);
-  write_small_split(long_epochs, true, 4096);
+  write_small_split(long_epochs, true, 2048);
   write_small_split(long_epochs, false, 256);
-  // 256 steps an epoch: the signal lands early in the first.
+  // 128 steps an epoch: the signal lands early in the first.
   const std::string flags = " --data " + long_epochs + " --no-download --threads 2 --batch-size 16 --optimizer adam";
   const std::string ck = dir / "ck.safetensors";
   CliResult whole = run_cli("train --epochs 2" + flags);

@@ -32,7 +32,8 @@ struct CliResult {
   }
 };
 
-inline CliResult run_cli(const std::string& args) {
+// Runs `command` with /bin/sh (the fovea command inside it, perhaps under ulimit).
+inline CliResult run_shell(const std::string& command) {
   // Per-test, per-process file names: ctest runs tests in parallel processes.
   const auto dir = std::filesystem::temp_directory_path();
   static int call = 0;
@@ -40,7 +41,7 @@ inline CliResult run_cli(const std::string& args) {
                           std::to_string(getpid()) + "_" + std::to_string(call++);
   const std::string out_path = (dir / ("fovea_cli_out_" + tag)).string();
   const std::string err_path = (dir / ("fovea_cli_err_" + tag)).string();
-  const std::string cmd = std::string(FOVEA_CLI_PATH) + " " + args + " >" + out_path + " 2>" + err_path + " </dev/null";
+  const std::string cmd = "{ " + command + "; } >" + out_path + " 2>" + err_path + " </dev/null";
   const int status = std::system(cmd.c_str());
   auto slurp = [](const std::string& p) {
     std::ifstream in(p);
@@ -51,6 +52,8 @@ inline CliResult run_cli(const std::string& args) {
   std::filesystem::remove(err_path);
   return r;
 }
+
+inline CliResult run_cli(const std::string& args) { return run_shell(std::string(FOVEA_CLI_PATH) + " " + args); }
 
 // Runs `fovea train ... --timing` and sends `signal_number` as soon as it reports its first
 // finished training step on stderr: the signal lands in the middle of the first epoch.

@@ -23,6 +23,8 @@ class MNISTLike : public Dataset {
   const std::vector<uint8_t>& pixels() const { return pixels_; }  // count x rows x cols
   const std::vector<uint8_t>& labels() const { return labels_; }
   const transforms::Transform& transform() const { return transform_; }
+  // The IDX file the images came from, to name it in errors about them.
+  const std::string& images_path() const { return images_path_; }
   // The class names by index, as torchvision's `classes` ("0 - zero", ...; "T-shirt/top", ...).
   virtual std::vector<std::string> classes() const = 0;
 
@@ -31,6 +33,7 @@ class MNISTLike : public Dataset {
 
  private:
   int64_t count_ = 0, rows_ = 0, cols_ = 0;
+  std::string images_path_;
   std::vector<uint8_t> pixels_, labels_;
   transforms::Transform transform_;
 };

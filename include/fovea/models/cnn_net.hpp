@@ -14,6 +14,8 @@ namespace fovea::models {
 class CNNNet : public nn::Module {
  public:
   CNNNet();
+  // What one example must be: 1 channel of 28 x 28 pixels (the flattened 32 x 7 x 7 feeds dense.0).
+  static Shape input_shape() { return {1, 28, 28}; }
   Tensor forward(const Tensor& x) override;
   nn::ModulePtr clone() const override { return clone_as<CNNNet>(); }
 
