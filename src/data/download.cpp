@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -65,7 +66,7 @@ struct Transfer {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha{EVP_MD_CTX_new(), EVP_MD_CTX_free};
   std::string abort_reason;  // set by the callback when it stops the transfer
 
-  size_t gz_cap() const { return gz_bytes + margin; }
+  size_t gz_cap() const { return margin > SIZE_MAX - gz_bytes ? SIZE_MAX : gz_bytes + margin; }
   size_t max_cap() const { return std::max(gz_cap(), raw_cap); }
 };
 
@@ -171,7 +172,8 @@ std::string fetch(const std::string& url, Transfer& t, Clock::time_point deadlin
   // Bytes: a Content-Length above every cap is refused before the body; without one (or when it
   // lies), on_body enforces the cap as the bytes arrive. No CURLOPT_ACCEPT_ENCODING: the body
   // arrives as stored, never inflated by curl.
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.max_cap()));
+  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(std::min<size_t>(t.max_cap(), CURL_OFF_T_MAX)));
   curl_easy_setopt(c, CURLOPT_USERAGENT, "fovea/0.1");
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);

@@ -14,7 +14,6 @@
 // temporary, and no path is opened that a planted symlink could redirect.
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
 #include <string>
 #include <vector>
 
