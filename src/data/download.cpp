@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -173,7 +174,7 @@ std::string fetch(const std::string& url, Transfer& t, Clock::time_point deadlin
   // lies), on_body enforces the cap as the bytes arrive. No CURLOPT_ACCEPT_ENCODING: the body
   // arrives as stored, never inflated by curl.
   curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-                   static_cast<curl_off_t>(std::min<size_t>(t.max_cap(), CURL_OFF_T_MAX)));
+                   static_cast<curl_off_t>(std::min<size_t>(t.max_cap(), std::numeric_limits<curl_off_t>::max())));
   curl_easy_setopt(c, CURLOPT_USERAGENT, "fovea/0.1");
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
