@@ -39,6 +39,7 @@ struct TrainFlags {
   std::string optimizer = "sgd";
   uint64_t seed = 0;
   int threads = 0;  // 0: OpenMP's default (one per core)
+  bool fixed_threads = false;
   DataFlags data;
   bool timing = false;
   std::string save;        // weights at the end
@@ -57,6 +58,9 @@ void add_flags(CLI::App& cmd, TrainFlags& f) {
   cmd.add_option("--optimizer", f.optimizer, "sgd or adam")->check(CLI::IsMember({"sgd", "adam"}))->capture_default_str();
   cmd.add_option("--seed", f.seed, "seed for initialisation, shuffling and dropout")->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (default: one per core)")->check(CLI::Range(1, 1024));
+  cmd.add_flag("--fixed-threads", f.fixed_threads,
+               "keep exactly --threads threads even when other work slows the run (by default the team shrinks "
+               "while a core is taken and grows back; fixed, the numbers are bit-for-bit reproducible)");
   add_data_flags(cmd, f.data);
   cmd.add_flag("--timing", f.timing, "report on stderr when the first training step has finished");
   cmd.add_option("--save", f.save, "write the trained weights to this safetensors file (PyTorch's state_dict keys)");
@@ -214,6 +218,7 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
     history.push_back(r);
     if (!f.checkpoint.empty()) io::save_checkpoint(f.checkpoint, train::capture(run, history));
   };
+  options.elastic_threads = !f.fixed_threads;
   options.stop_requested = [] { return stop_signal.load() != 0; };
   options.on_interrupt = [&](const train::Interruption& at) {
     std::fflush(stdout);

@@ -1,10 +1,13 @@
 #include "fovea/train/trainer.hpp"
 
 #include <chrono>
+#include <memory>
 
 #include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
 #include "fovea/ops.hpp"
+#include "fovea/threads.hpp"
+#include "fovea/train/thread_governor.hpp"
 
 namespace fovea::train {
 
@@ -33,8 +36,10 @@ namespace {
 // One pass from step `step` on (the loader starts its pass there), adding to `metrics`. Returns
 // false when `stop` asked to end it after a step; `step` is then the steps done.
 bool train_steps(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& loader, int64_t& step,
-                 MetricsAccumulator& metrics, const StepHook& on_step, const std::function<bool()>& stop) {
+                 MetricsAccumulator& metrics, const StepHook& on_step, const std::function<bool()>& stop,
+                 ThreadGovernor* governor = nullptr) {
   model.train();
+  auto step_start = std::chrono::steady_clock::now();
   for (data::Batch& batch : loader) {
     Tensor out = model(batch.images);
     Tensor loss = cross_entropy(out, batch.targets);
@@ -42,6 +47,13 @@ bool train_steps(nn::Module& model, optim::Optimizer& optimizer, data::DataLoade
     loss.backward();
     optimizer.step();
     metrics.add(loss.item(), out, batch.targets);
+    // The step's time includes waiting for its batch: a starved loader is part of what is measured.
+    const auto now = std::chrono::steady_clock::now();
+    if (governor && batch.size() == loader.options().batch_size) {
+      const int threads = governor->after_step(std::chrono::duration<double>(now - step_start).count());
+      if (threads != get_num_threads()) set_num_threads(threads);
+    }
+    step_start = now;
     if (on_step) on_step(step);
     ++step;
     if (stop && stop() && step < loader.size()) return false;
@@ -80,6 +92,15 @@ bool fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train
     return options.start_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   int64_t steps = options.start_step;
+  std::unique_ptr<ThreadGovernor> governor;
+  const int threads_before = get_num_threads();
+  struct RestoreThreads {  // a governed run gives the caller back the count it had
+    int count;
+    ~RestoreThreads() {
+      if (get_num_threads() != count) set_num_threads(count);
+    }
+  } restore_threads{threads_before};
+  if (options.elastic_threads) governor = std::make_unique<ThreadGovernor>(ThreadGovernor::Options{.max_threads = threads_before});
   auto on_step = [&](int64_t step_in_epoch) {
     ++steps;
     if (options.on_step) options.on_step(step_in_epoch);
@@ -90,7 +111,8 @@ bool fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train
     MetricsAccumulator metrics = MetricsAccumulator::from(resumed_mid_epoch ? options.start_partial : MetricsAccumulator::Sums{});
     const std::string shuffle_state = train_loader.generator().get_state();
     if (resumed_mid_epoch) train_loader.start_next_pass_at(step_in_epoch);
-    if (!train_steps(model, optimizer, train_loader, step_in_epoch, metrics, on_step, options.stop_requested)) {
+    if (!train_steps(model, optimizer, train_loader, step_in_epoch, metrics, on_step, options.stop_requested,
+                     governor.get())) {
       if (options.on_interrupt)
         options.on_interrupt({epoch, step_in_epoch, steps, metrics.sums(), shuffle_state, elapsed()});
       return false;

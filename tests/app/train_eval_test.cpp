@@ -47,7 +47,7 @@ class TrainEval : public ::testing::Test {
   }
   // The flags every run here shares: the small data, a fixed thread count (the figures are
   // bit-identical only for the same one) and batches that give 16 steps an epoch.
-  std::string common() const { return " --data " + data_dir + " --no-download --threads 2 --batch-size 64 --test-batch-size 64"; }
+  std::string common() const { return " --data " + data_dir + " --no-download --threads 2 --fixed-threads --batch-size 64 --test-batch-size 64"; }
 
   fovea::testing::TempDir dir;
   std::string data_dir;
@@ -142,7 +142,7 @@ TEST_F(TrainEval, InterruptedMidEpochTheCheckpointGoesOnExactly) {
   write_small_split(long_epochs, true, 2048);
   write_small_split(long_epochs, false, 256);
   // 128 steps an epoch: the signal lands early in the first.
-  const std::string flags = " --data " + long_epochs + " --no-download --threads 2 --batch-size 16 --optimizer adam";
+  const std::string flags = " --data " + long_epochs + " --no-download --threads 2 --fixed-threads --batch-size 16 --optimizer adam";
   const std::string ck = dir / "ck.safetensors";
   CliResult whole = run_cli("train --epochs 2" + flags);
   ASSERT_EQ(whole.exit_code, 0) << whole.err;

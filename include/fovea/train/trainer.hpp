@@ -82,6 +82,10 @@ struct FitOptions {
   // returns false. The step itself always finishes: weights and optimizer stay consistent.
   std::function<bool()> stop_requested;
   std::function<void(const Interruption&)> on_interrupt;
+  // Let a ThreadGovernor (thread_governor.hpp) shrink the thread team below get_num_threads()
+  // while other work slows this run down, and grow it back. Off: the count stays as it is, and
+  // the run is bit-for-bit reproducible.
+  bool elastic_threads = false;
 };
 
 // Rounds of train_epoch + evaluate from options.start_epoch up to options.epochs. Returns true
