@@ -27,5 +27,6 @@
 #include "fovea/threads.hpp"
 #include "fovea/train/checkpointing.hpp"
 #include "fovea/train/evaluation.hpp"
+#include "fovea/train/thread_governor.hpp"
 #include "fovea/train/trainer.hpp"
 #include "fovea/version.hpp"
