@@ -4,6 +4,9 @@
 
 #include "fovea/error.hpp"
 #include "fovea/io/safetensors.hpp"
+#include "io/json_limits.hpp"
+#include "support/checked_math.hpp"
+#include "support/quote.hpp"
 
 namespace fovea::io {
 
@@ -20,25 +23,48 @@ const std::string& field(const std::string& path, const std::map<std::string, st
   return it->second;
 }
 
+// Digits only (no sign, space or exponent), without overflow.
 int64_t parse_count(const std::string& path, const std::string& name, const std::string& text) {
-  size_t used = 0;
-  long long value = -1;
-  try {
-    value = std::stoll(text, &used);
-  } catch (const std::exception&) {
-  }
-  if (used != text.size() || value < 0)
-    throw IOError(path + ": checkpoint field '" + name + "' is '" + text + "', expected a whole number >= 0");
+  int64_t value = 0;
+  bool ok = !text.empty();
+  for (char c : text)
+    ok = ok && c >= '0' && c <= '9' && support::checked_mul(value, int64_t{10}, value) &&
+         support::checked_add(value, int64_t{c - '0'}, value);
+  if (!ok)
+    throw IOError(path + ": checkpoint field '" + name + "' is " + support::quote(text, 40) +
+                  ", expected a whole number from 0 to " + std::to_string(INT64_MAX));
   return value;
 }
+
+// The JSON fields (hyperparameters, metrics, config) are small: a row of metrics per epoch, a
+// setting per flag. The limits leave room for 7,000 epochs of 6 metrics and cost at most ~10 MB.
+constexpr int kMaxJsonDepth = 4;  // metrics, the deepest, nests 2: [{"loss": 0.1}]
+constexpr size_t kMaxJsonValues = 100'000;
+// A generator's state is get_state()'s text: "mt19937_64 <index> <312 x 16 hex digits>" (5 KB).
+constexpr size_t kMaxGeneratorState = 64 << 10;
 
 template <typename T>
 T parse_json(const std::string& path, const std::string& name, const std::string& text) {
   try {
-    return nlohmann::json::parse(text).get<T>();
+    return detail::parse_json_bounded(text, kMaxJsonDepth, kMaxJsonValues).get<T>();
   } catch (const nlohmann::json::exception& e) {
-    throw IOError(path + ": checkpoint field '" + name + "' is malformed: " + e.what());
+    throw IOError(path + ": checkpoint field '" + name + "' is malformed: " + support::escape_bytes(e.what(), 300));
+  } catch (const detail::JsonLimitError& e) {
+    throw IOError(path + ": checkpoint field '" + name + "' " + e.what() + ", expected at most " +
+                  std::to_string(kMaxJsonDepth) + " levels and " + std::to_string(kMaxJsonValues) + " values");
   }
+}
+
+// Bounded and printable: the text goes to Generator::set_state, whose errors quote it.
+const std::string& generator_state(const std::string& path, const std::string& name, const std::string& state) {
+  bool printable = true;
+  for (char c : state) printable = printable && c >= 0x20 && c < 0x7F;
+  if (state.size() > kMaxGeneratorState || !printable)
+    throw IOError(path + ": checkpoint field '" + kGenerator + support::escape_bytes(name, 40) + "' is " +
+                  std::to_string(state.size()) + " bytes " + (printable ? "" : "with unprintable bytes ") +
+                  "starting " + support::quote(state, 20) + ", expected a generator state of at most " +
+                  std::to_string(kMaxGeneratorState) + " printable bytes");
+  return state;
 }
 
 }  // namespace
@@ -66,7 +92,8 @@ Checkpoint load_checkpoint(const std::string& path) {
   SafetensorsFile file = read_safetensors(path);
   const auto& m = file.metadata;
   if (field(path, m, "fovea.checkpoint") != kFormat)
-    throw IOError(path + ": checkpoint format '" + m.at("fovea.checkpoint") + "', this fovea reads format " + kFormat);
+    throw IOError(path + ": checkpoint format " + support::quote(m.at("fovea.checkpoint"), 40) +
+                  ", this fovea reads format " + kFormat);
   Checkpoint c;
   for (auto& [key, t] : file.tensors) {
     if (key.rfind(kModel, 0) == 0)
@@ -74,7 +101,7 @@ Checkpoint load_checkpoint(const std::string& path) {
     else if (key.rfind(kOptimizer, 0) == 0)
       c.optimizer.state.emplace_back(key.substr(kOptimizer.size()), t);
     else
-      throw IOError(path + ": checkpoint tensor '" + key + "' is neither model.* nor optimizer.*");
+      throw IOError(path + ": checkpoint tensor " + support::quote(key) + " is neither model.* nor optimizer.*");
   }
   c.optimizer_type = field(path, m, "optimizer.type");
   c.optimizer.hyperparameters = parse_json<std::map<std::string, double>>(
@@ -87,7 +114,8 @@ Checkpoint load_checkpoint(const std::string& path) {
   c.metrics = parse_json<std::vector<std::map<std::string, double>>>(path, "metrics", field(path, m, "metrics"));
   c.config = parse_json<std::map<std::string, std::string>>(path, "config", field(path, m, "config"));
   for (auto& [name, value] : m)
-    if (name.rfind(kGenerator, 0) == 0) c.generators[name.substr(kGenerator.size())] = value;
+    if (name.rfind(kGenerator, 0) == 0)
+      c.generators[name.substr(kGenerator.size())] = generator_state(path, name.substr(kGenerator.size()), value);
   return c;
 }
 

@@ -29,7 +29,12 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
     header[name] = {{"dtype", "F32"}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
-  std::string text = header.dump();
+  std::string text;
+  try {
+    text = header.dump();
+  } catch (const nlohmann::json::exception&) {  // JSON strings must be UTF-8
+    throw ValueError(path + ": cannot write safetensors: a tensor name or metadata string is not valid UTF-8");
+  }
   // The spec lets the header be padded with spaces; 8-byte alignment keeps the data aligned.
   text.append((8 - text.size() % 8) % 8, ' ');
   // Atomically: an interrupted save leaves the previous file, never a torn one.

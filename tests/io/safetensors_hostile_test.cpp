@@ -233,3 +233,9 @@ TEST_F(SafetensorsHostile, ValidEdgeCasesStillLoad) {
     EXPECT_EQ(back.tensors[i].second.to_vector(), many[i].second.to_vector());
   }
 }
+
+// The writer's side of the same rule: names and metadata are JSON strings, so UTF-8.
+TEST_F(SafetensorsHostile, WriterRefusesNamesThatAreNotUtf8) {
+  EXPECT_THROW(io::save_safetensors(path_, {{"w\xff", full({1}, 1)}}), ValueError);
+  EXPECT_THROW(io::save_safetensors(path_, {}, {{"k", "\xff"}}), ValueError);
+}

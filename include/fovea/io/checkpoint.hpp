@@ -33,7 +33,11 @@ struct Checkpoint {
 };
 
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
-// Throws IOError naming the file and the field when it is not a complete fovea checkpoint.
+// Throws IOError naming the file and the field when it is not a complete fovea checkpoint. On top
+// of read_safetensors' checks and limits (io/safetensors.hpp): "epoch", "step" and "epoch_step"
+// are digits only, below 2^63; each JSON field nests at most 4 deep, holds at most 100,000
+// values (keys count) and no key twice, so a field costs at most ~10 MB however it is written;
+// each "generator.<name>" is at most 64 KiB of printable ASCII.
 Checkpoint load_checkpoint(const std::string& path);
 
 }  // namespace fovea::io
