@@ -135,3 +135,15 @@ TEST(Idx, TruncatedGzip) {
 }
 
 TEST(Idx, ErrorsAreFoveaErrors) { EXPECT_THROW(parse_idx({1, 2}, "x"), fovea::Error); }
+
+// Four dims of 2^32 - 1 multiply past 2^64: the product is checked, never wrapped to a small size.
+TEST(Idx, DimensionsWhoseProductOverflowsAreTruncation) {
+  TempDir dir;
+  std::string path = dir / "huge-idx4-ubyte";
+  fovea::testing::write_bytes(path, fovea::testing::idx_bytes({0xffffffff, 0xffffffff, 0xffffffff, 0x10}, {1, 2}));
+  expect_io_error([&] { read_idx(path); }, {path, "truncated at byte 22", "expected more than 18446744073709551615",
+                                           "4294967295 x 4294967295 x 4294967295 x 16", "found 2"});
+  // A zero dim makes the product 0 whatever the others are.
+  fovea::testing::write_bytes(path, fovea::testing::idx_bytes({0xffffffff, 0, 0xffffffff}, {}));
+  EXPECT_EQ(read_idx(path).data.size(), 0u);
+}
