@@ -1,5 +1,8 @@
 #include "fovea/io/checkpoint.hpp"
 
+#include <cmath>
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "fovea/error.hpp"
@@ -55,6 +58,39 @@ T parse_json(const std::string& path, const std::string& name, const std::string
   }
 }
 
+// Numbers by name, as JSON: a loss that diverged is NaN or infinite, which JSON has no number
+// for, so those are written as the strings "NaN", "Infinity" and "-Infinity" (Python's json
+// module reads and writes the same words) and read back as such.
+nlohmann::json numbers_to_json(const std::map<std::string, double>& numbers) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, value] : numbers) {
+    if (std::isnan(value)) out[key] = "NaN";
+    else if (std::isinf(value)) out[key] = value > 0 ? "Infinity" : "-Infinity";
+    else out[key] = value;
+  }
+  return out;
+}
+
+std::map<std::string, double> numbers_from_json(const std::string& path, const std::string& name,
+                                                const nlohmann::json& object) {
+  if (!object.is_object()) throw IOError(path + ": checkpoint field '" + name + "' is malformed: expected an object of numbers");
+  std::map<std::string, double> out;
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_number()) out[key] = value.get<double>();
+    else if (value == "NaN") out[key] = std::numeric_limits<double>::quiet_NaN();
+    else if (value == "Infinity") out[key] = std::numeric_limits<double>::infinity();
+    else if (value == "-Infinity") out[key] = -std::numeric_limits<double>::infinity();
+    else
+      throw IOError(path + ": checkpoint field '" + name + "' is malformed: '" + support::escape_bytes(key, 40) +
+                    "' is not a number (nor NaN, Infinity, -Infinity)");
+  }
+  return out;
+}
+
+nlohmann::json parse_bounded(const std::string& path, const std::string& name, const std::string& text) {
+  return parse_json<nlohmann::json>(path, name, text);
+}
+
 // Bounded and printable: the text goes to Generator::set_state, whose errors quote it.
 const std::string& generator_state(const std::string& path, const std::string& name, const std::string& state) {
   bool printable = true;
@@ -69,20 +105,31 @@ const std::string& generator_state(const std::string& path, const std::string& n
 
 }  // namespace
 
+// The settings as JSON; a value that is not UTF-8 is the caller's error, said as such.
+static std::string config_text(const std::map<std::string, std::string>& config) {
+  try {
+    return nlohmann::json(config).dump();
+  } catch (const nlohmann::json::exception&) {
+    throw ValueError("save_checkpoint: a setting's name or value is not UTF-8 text");
+  }
+}
+
 void save_checkpoint(const std::string& path, const Checkpoint& c) {
+  nlohmann::json metrics = nlohmann::json::array();
+  for (const auto& row : c.metrics) metrics.push_back(numbers_to_json(row));
   NamedTensors tensors;
   for (auto& [key, t] : c.model) tensors.emplace_back(kModel + key, t);
   for (auto& [key, t] : c.optimizer.state) tensors.emplace_back(kOptimizer + key, t);
   std::map<std::string, std::string> metadata = {
       {"fovea.checkpoint", kFormat},
       {"optimizer.type", c.optimizer_type},
-      {"optimizer.hyperparameters", nlohmann::json(c.optimizer.hyperparameters).dump()},
+      {"optimizer.hyperparameters", numbers_to_json(c.optimizer.hyperparameters).dump()},
       {"epoch", std::to_string(c.epoch)},
       {"step", std::to_string(c.step)},
       {"epoch_step", std::to_string(c.epoch_step)},
-      {"partial_metrics", nlohmann::json(c.partial_metrics).dump()},
-      {"metrics", nlohmann::json(c.metrics).dump()},
-      {"config", nlohmann::json(c.config).dump()},
+      {"partial_metrics", numbers_to_json(c.partial_metrics).dump()},
+      {"metrics", metrics.dump()},
+      {"config", config_text(c.config)},
   };
   for (auto& [name, state] : c.generators) metadata[kGenerator + name] = state;
   save_safetensors(path, tensors, metadata);
@@ -104,14 +151,17 @@ Checkpoint load_checkpoint(const std::string& path) {
       throw IOError(path + ": checkpoint tensor " + support::quote(key) + " is neither model.* nor optimizer.*");
   }
   c.optimizer_type = field(path, m, "optimizer.type");
-  c.optimizer.hyperparameters = parse_json<std::map<std::string, double>>(
-      path, "optimizer.hyperparameters", field(path, m, "optimizer.hyperparameters"));
+  c.optimizer.hyperparameters = numbers_from_json(
+      path, "optimizer.hyperparameters",
+      parse_bounded(path, "optimizer.hyperparameters", field(path, m, "optimizer.hyperparameters")));
   c.epoch = parse_count(path, "epoch", field(path, m, "epoch"));
   c.step = parse_count(path, "step", field(path, m, "step"));
   c.epoch_step = parse_count(path, "epoch_step", field(path, m, "epoch_step"));
   c.partial_metrics =
-      parse_json<std::map<std::string, double>>(path, "partial_metrics", field(path, m, "partial_metrics"));
-  c.metrics = parse_json<std::vector<std::map<std::string, double>>>(path, "metrics", field(path, m, "metrics"));
+      numbers_from_json(path, "partial_metrics", parse_bounded(path, "partial_metrics", field(path, m, "partial_metrics")));
+  const nlohmann::json metrics = parse_bounded(path, "metrics", field(path, m, "metrics"));
+  if (!metrics.is_array()) throw IOError(path + ": checkpoint field 'metrics' is malformed: expected an array of rows");
+  for (const auto& row : metrics) c.metrics.push_back(numbers_from_json(path, "metrics", row));
   c.config = parse_json<std::map<std::string, std::string>>(path, "config", field(path, m, "config"));
   for (auto& [name, value] : m)
     if (name.rfind(kGenerator, 0) == 0)

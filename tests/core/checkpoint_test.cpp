@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
@@ -151,4 +153,27 @@ TEST(Checkpoint, KilledMidWriteTheLastCompleteCheckpointAlwaysLoads) {
       }
   }
   EXPECT_GT(interrupted, 0) << "no kill landed inside a write: the test proved nothing";
+}
+
+// A run whose loss diverged saves NaN and infinite metrics: they come back as they were (JSON has
+// no such numbers; the file writes them as Python's json does).
+TEST(Checkpoint, NonFiniteMetricsRoundTrip) {
+  TempDir dir;
+  const std::string path = dir / "ck.safetensors";
+  models::CNNNet model;
+  optim::SGD opt(model.parameters(), {.lr = 0.1});
+  const double inf = std::numeric_limits<double>::infinity();
+  io::Checkpoint c{.model = model.state_dict(), .optimizer_type = "SGD", .optimizer = opt.state_dict(), .epoch = 1,
+                   .metrics = {{{"train_loss", std::nan("")}, {"test_loss", inf}, {"test_accuracy", -inf}}},
+                   .config = {{"lr", "0.1"}}};
+  c.partial_metrics = {{"loss_sum", std::nan("")}};
+  io::save_checkpoint(path, c);
+  io::Checkpoint loaded = io::load_checkpoint(path);
+  ASSERT_EQ(loaded.metrics.size(), 1u);
+  EXPECT_TRUE(std::isnan(loaded.metrics[0].at("train_loss")));
+  EXPECT_EQ(loaded.metrics[0].at("test_loss"), inf);
+  EXPECT_EQ(loaded.metrics[0].at("test_accuracy"), -inf);
+  EXPECT_TRUE(std::isnan(loaded.partial_metrics.at("loss_sum")));
+  c.config = {{"data", std::string("\xff\xfe")}};
+  EXPECT_THROW(io::save_checkpoint(path, c), ValueError);
 }
