@@ -6,6 +6,7 @@
 #   --onnx-check  adds ONNX's and OpenCV's Python modules, for tests/parity/check_onnx.py
 #   --qemu     adds qemu-user, to run the tests on an emulated AVX2-only CPU (scripts/test-haswell.sh)
 #   --fresh-machine  adds debootstrap, for scripts/check-fresh-machine.sh
+#   --fuzz     adds clang 14 with libFuzzer and the sanitizer runtimes, for scripts/fuzz.sh
 # Every package is listed with its reason; the README's table says the same.
 set -euo pipefail
 
@@ -31,7 +32,11 @@ for flag in "$@"; do
     --onnx-check) packages+=(python3-onnx python3-opencv) ;;    # onnx.checker and cv2.dnn, to run fovea export's output
     --qemu) packages+=(qemu-user) ;;                            # qemu-x86_64 -cpu Haswell
     --fresh-machine) packages+=(debootstrap) ;;                 # a minimal Debian 12 root to set up in
-    *) echo "install-deps.sh: unknown flag '$flag' (expected --package, --bench, --onnx-check, --qemu or --fresh-machine)" >&2; exit 2 ;;
+    # The fuzz targets (fuzz/): clang-14 and its libFuzzer/ASan/UBSan runtimes (libclang-rt-14-dev;
+    # g++ has no libFuzzer), clang's OpenMP runtime and omp.h (libomp-14-dev: clang cannot compile
+    # OpenMP for libgomp), and llvm-symbolizer-14 (llvm-14) for file:line in the crash reports.
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev libomp-14-dev llvm-14) ;;
+    *) echo "install-deps.sh: unknown flag '$flag' (expected --package, --bench, --onnx-check, --qemu, --fresh-machine or --fuzz)" >&2; exit 2 ;;
   esac
 done
 
