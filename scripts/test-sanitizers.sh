@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The test suite under the sanitizers, each in its own build folder (cmake/Sanitizers.cmake):
+#   asan  AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/): the whole ctest suite.
+#   tsan  ThreadSanitizer (build-tsan/): the tests that run the DataLoader's worker threads and
+#         the OpenMP kernels (TSAN_*_FILTER below).
+# Every report is fatal (-fno-sanitize-recover=all, halt_on_error, abort_on_error) and fails the
+# test that hit it; the script prints one summary line per part and exits non-zero on any failure.
+#
+#   scripts/test-sanitizers.sh [asan|tsan]...     (default: both)
+#
+# What is not instrumented: Debian's oneDNN (and the code its JIT writes), libgomp, zlib, libcurl.
+# ASan and UBSan see nothing inside them and report nothing false because of them. TSan does not
+# see libgomp's barriers and locks, so it would report every OpenMP team's hand-over as a race:
+# tests/tsan.supp suppresses exactly that, and says why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+parts=("$@")
+((${#parts[@]})) || parts=(asan tsan)
+for p in "${parts[@]}"; do
+  [[ $p == asan || $p == tsan ]] || { echo "test-sanitizers.sh: unknown part '$p' (expected asan or tsan)" >&2; exit 2; }
+done
+
+# Tests left out under ASan, each with its reason (a ctest -E regex):
+#   InputChecks.OutOfMemory...: runs fovea under `ulimit -v`; ASan reserves terabytes of shadow
+#   address space at start-up and dies before main() under any such limit.
+ASAN_EXCLUDE='^InputChecks\.OutOfMemoryIsOneLine'
+# The tests with threads, in two runs (the reason for two is under `tsan` below):
+#   threads: the DataLoader's workers (DataLoader, Checkpoint's resumed run) and the downloader's
+#            local HTTP server (Download), with OpenMP kept to one thread;
+#   openmp:  the OpenMP kernels against their serial references (Kernel*, BlockedLayout, Optim*).
+# Left out: Determinism (trains with an OpenMP team and DataLoader workers at once: see below).
+TSAN_THREADS_FILTER='DataLoader*:Checkpoint.ResumeGoesOnExactly:Download*'
+TSAN_OPENMP_FILTER='Kernel*:*/Kernel*:BlockedLayout*:Optim*'
+
+configure() {  # folder, sanitizers
+  # RelWithDebInfo: the optimisation the suite normally runs with, and line numbers in reports.
+  cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFOVEA_SANITIZE="$2" -DFOVEA_BUILD_BENCH=OFF >/dev/null
+}
+
+status=0
+for p in "${parts[@]}"; do
+  start=$SECONDS
+  if [[ $p == asan ]]; then
+    configure build-asan address,undefined
+    cmake --build build-asan -j2
+    built=$((SECONDS - start))
+    # detect_leaks: LeakSanitizer at exit. check_initialization_order/strict_init_order: static
+    # initialisers that read another file's globals. libgomp and oneDNN need no option: their
+    # threads' and caches' memory is still reachable at exit, which LSan does not report.
+    export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=0
+    export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+    # -j2 as the README's test command; timeouts doubled: instrumented code runs 2-3x slower.
+    if (cd build-asan && ctest --output-on-failure -j2 --timeout 1200 -E "$ASAN_EXCLUDE" >ctest.log 2>&1); then
+      echo "test-sanitizers: asan: OK: $(grep -o '[0-9]*% tests passed.*' build-asan/ctest.log) (build ${built} s, tests $((SECONDS - start - built)) s)"
+    else
+      grep -A200 'The following tests FAILED' build-asan/ctest.log || tail -50 build-asan/ctest.log
+      echo "test-sanitizers: asan: FAILED (build ${built} s, tests $((SECONDS - start - built)) s; log: build-asan/ctest.log)" >&2
+      status=1
+    fi
+    unset ASAN_OPTIONS UBSAN_OPTIONS
+  else
+    configure build-tsan thread
+    cmake --build build-tsan -j2 --target fovea_tests
+    built=$((SECONDS - start))
+    # fovea's allocator keeps freed tensor blocks and hands them out again (src/tensor/allocator.cpp)
+    # without going through malloc, so TSan cannot see that a block changed owner: a block an
+    # OpenMP worker wrote (synchronised with the main thread only through libgomp, invisibly) and
+    # that a DataLoader worker then gets is reported as a race, and the worker's old stack is
+    # usually gone, so tsan.supp cannot match it. Hence two runs: the threaded code with no OpenMP
+    # team, and the OpenMP kernels without DataLoader threads.
+    # suppress_equal_addresses=0: with it on, every suppressed libgomp report is added to a list
+    # that each later report searches (quadratic: a kernel test ran for over 5 minutes instead of
+    # seconds). second_deadlock_stack: both stacks of a lock-order inversion.
+    export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:suppress_equal_addresses=0:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp"
+    for run in threads openmp; do
+      log=build-tsan/tsan-$run.log
+      filter=$TSAN_THREADS_FILTER threads=1
+      [[ $run == openmp ]] && filter=$TSAN_OPENMP_FILTER threads=2
+      if OMP_NUM_THREADS=$threads build-tsan/fovea_tests --gtest_filter="$filter" --gtest_brief=1 >"$log" 2>&1; then
+        echo "test-sanitizers: tsan ($run): OK: $(grep -o '[0-9]* tests\? from .* ran' "$log" | tail -1) (build ${built} s, tests $((SECONDS - start - built)) s)"
+      else
+        grep -m1 -A60 'WARNING: ThreadSanitizer\|FAILED\|Failure' "$log" || tail -50 "$log"
+        echo "test-sanitizers: tsan ($run): FAILED (build ${built} s, tests $((SECONDS - start - built)) s; log: $log)" >&2
+        status=1
+      fi
+    done
+    unset TSAN_OPTIONS
+  fi
+done
+exit $status
