@@ -33,21 +33,6 @@ double get(const std::map<std::string, double>& row, const char* key) {
 
 }  // namespace
 
-io::Checkpoint capture(const Run& run, const std::vector<EpochReport>& history) {
-  if (history.empty()) throw ValueError("train::capture: a checkpoint is taken after an epoch, and none is done");
-  io::Checkpoint c;
-  c.model = run.model.state_dict();
-  c.optimizer_type = run.optimizer_type;
-  c.optimizer = run.optimizer.state_dict();
-  c.epoch = history.back().epoch + 1;
-  c.step = history.back().steps;
-  c.generators = {{kDefaultGenerator, default_generator().get_state()},
-                  {kShuffleGenerator, run.train_loader.generator().get_state()}};
-  for (const EpochReport& r : history) c.metrics.push_back(row(r));
-  c.config = run.config;
-  return c;
-}
-
 io::Checkpoint capture(const Run& run, const std::vector<EpochReport>& history, const Interruption& at) {
   io::Checkpoint c;
   c.model = run.model.state_dict();
@@ -61,11 +46,21 @@ io::Checkpoint capture(const Run& run, const std::vector<EpochReport>& history, 
                          {"correct", double(at.partial.correct)},
                          {"samples", double(at.partial.samples)},
                          {"elapsed_seconds", at.elapsed_seconds}};
-  // The shuffle generator as the interrupted pass began: the resumed run draws the same order.
+  // The shuffle generator as the epoch's pass began (or will begin): the resumed run draws the same order.
   c.generators = {{kDefaultGenerator, default_generator().get_state()}, {kShuffleGenerator, at.shuffle_state}};
   for (const EpochReport& r : history) c.metrics.push_back(row(r));
   c.config = run.config;
   return c;
+}
+
+// Between epochs is the point right after the last one: no steps of the next epoch done yet, and
+// the shuffle generator as the next pass will begin.
+io::Checkpoint capture(const Run& run, const std::vector<EpochReport>& history) {
+  if (history.empty()) throw ValueError("train::capture: a checkpoint is taken after an epoch, and none is done");
+  const EpochReport& last = history.back();
+  return capture(run, history,
+                 Interruption{last.epoch + 1, 0, last.steps, {}, run.train_loader.generator().get_state(),
+                              last.elapsed_seconds});
 }
 
 std::vector<EpochReport> history(const io::Checkpoint& checkpoint) {
