@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fovea/error.hpp"
+#include "jpeg_structure.hpp"
 
 namespace fovea::io {
 namespace {
@@ -208,38 +209,17 @@ class NetpbmReader {
 
 // ---- PNG, JPEG, BMP through stb_image ----
 
-// Walks the JPEG's marker segments from SOI, skipping each by its length and each scan's
-// entropy-coded data up to the next marker, and says whether EOI (FF D9) comes before the bytes run
-// out. A structure it does not follow is left to stb_image to judge (true). Walking, rather than
-// searching for FF D9, is not fooled by an EXIF thumbnail's own EOI nor by data appended after the
-// image (phones append whole videos).
-bool jpeg_reaches_end_marker(const unsigned char* d, size_t n) {
-  auto is_restart = [](unsigned char m) { return m >= 0xD0 && m <= 0xD7; };
-  size_t i = 2;  // after SOI
-  while (i + 1 < n) {
-    if (d[i] != 0xFF) return true;
-    const unsigned char marker = d[i + 1];
-    if (marker == 0xD9) return true;
-    if (marker == 0xFF) { ++i; continue; }  // fill byte before a marker
-    if (is_restart(marker) || marker == 0x01) { i += 2; continue; }  // markers without a length
-    if (i + 3 >= n) return false;
-    i += 2 + (static_cast<size_t>(d[i + 2]) << 8 | d[i + 3]);
-    if (marker == 0xDA)  // in entropy-coded data FF is followed only by 00 (stuffing) or a restart marker
-      while (i + 1 < n && !(d[i] == 0xFF && d[i + 1] != 0x00 && !is_restart(d[i + 1]))) ++i;
-  }
-  return false;
-}
-
 // stb_image reads past the end of a short JPEG or BMP as zeros and returns a partly blank picture
 // without complaint; these checks turn that into "truncated".
-void check_not_truncated(const unsigned char* data, size_t size, Format format, const std::string& name) {
+void check_not_truncated(const unsigned char* data, size_t size, Format format, const std::string& name,
+                         const detail::JpegStructure& jpeg) {
   if (format == Format::BMP && size >= 6) {
     // The file header's bfSize (little-endian, bytes 2..5); some writers leave it 0.
     const uint32_t declared = data[2] | data[3] << 8 | data[4] << 16 | static_cast<uint32_t>(data[5]) << 24;
     if (declared > size)
       refuse(name, "truncated BMP: the header declares " + std::to_string(declared) + " bytes, the file has " + std::to_string(size));
   }
-  if (format == Format::JPEG && !jpeg_reaches_end_marker(data, size))
+  if (format == Format::JPEG && !jpeg.reaches_end_marker)
     refuse(name, "truncated JPEG: the data ends before the end-of-image marker (FF D9)");
 }
 
@@ -247,11 +227,17 @@ Tensor decode_with_stb(const unsigned char* data, size_t size, Format format, co
                        const ImageLimits& limits) {
   const int len = static_cast<int>(size);  // size <= max_file_bytes, checked against INT_MAX by the caller
   const std::string corrupt = std::string("corrupt or truncated ") + format_name(format);
+  // Before stb_image sees the bytes: its JPEG reader overflows the heap on an oversized Huffman table.
+  detail::JpegStructure jpeg;
+  if (format == Format::JPEG) {
+    jpeg = detail::walk_jpeg(data, size);
+    if (!jpeg.bad_huffman_table.empty()) refuse(name, corrupt + ": " + jpeg.bad_huffman_table);
+  }
   int width = 0, height = 0, channels = 0;
   if (!stbi_info_from_memory(data, len, &width, &height, &channels))
     refuse(name, corrupt + " header (stb_image: " + stbi_failure_reason() + ")");
   check_dimensions(name, format, width, height, limits);
-  check_not_truncated(data, size, format, name);
+  check_not_truncated(data, size, format, name, jpeg);
 
   // 16-bit PNGs are read at full depth: a faint pencil stroke may live in the low byte.
   const bool sixteen_bit = stbi_is_16_bit_from_memory(data, len);
