@@ -23,6 +23,11 @@ if(FOVEA_SANITIZE)
   add_link_options(-fsanitize=${FOVEA_SANITIZE})
 endif()
 
+# The tensor allocator's block cache is off in these builds (src/tensor/allocator.cpp says why).
+if(FOVEA_SANITIZE OR FOVEA_FUZZ)
+  add_compile_definitions(FOVEA_SANITIZER_BUILD)
+endif()
+
 if(FOVEA_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
     message(FATAL_ERROR "FOVEA_FUZZ needs clang (libFuzzer): configure with -DCMAKE_CXX_COMPILER=clang++-14 (scripts/fuzz.sh does)")

@@ -2,7 +2,7 @@
 # The test suite under the sanitizers, each in its own build folder (cmake/Sanitizers.cmake):
 #   asan  AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/): the whole ctest suite.
 #   tsan  ThreadSanitizer (build-tsan/): the tests that run the DataLoader's worker threads and
-#         the OpenMP kernels (TSAN_*_FILTER below).
+#         the OpenMP kernels (TSAN_FILTER below).
 # Every report is fatal (-fno-sanitize-recover=all, halt_on_error, abort_on_error) and fails the
 # test that hit it; the script prints one summary line per part and exits non-zero on any failure.
 #
@@ -25,13 +25,11 @@ done
 #   InputChecks.OutOfMemory...: runs fovea under `ulimit -v`; ASan reserves terabytes of shadow
 #   address space at start-up and dies before main() under any such limit.
 ASAN_EXCLUDE='^InputChecks\.OutOfMemoryIsOneLine'
-# The tests with threads, in two runs (the reason for two is under `tsan` below):
-#   threads: the DataLoader's workers (DataLoader, Checkpoint's resumed run) and the downloader's
-#            local HTTP server (Download), with OpenMP kept to one thread;
-#   openmp:  the OpenMP kernels against their serial references (Kernel*, BlockedLayout, Optim*).
-# Left out: Determinism (trains with an OpenMP team and DataLoader workers at once: see below).
-TSAN_THREADS_FILTER='DataLoader*:Checkpoint.ResumeGoesOnExactly:Download*'
-TSAN_OPENMP_FILTER='Kernel*:*/Kernel*:BlockedLayout*:Optim*'
+# The tests with threads, run under TSan with a team of two OpenMP threads: the DataLoader's
+# workers (DataLoader, Checkpoint's resumed run), the downloader's local HTTP server (Download), the
+# OpenMP kernels against their serial references (Kernel*, BlockedLayout, Optim*), training with
+# both at once (Determinism) and the elastic thread governor (ThreadGovernor).
+TSAN_FILTER='DataLoader*:Checkpoint.ResumeGoesOnExactly:Download*:Kernel*:*/Kernel*:BlockedLayout*:Optim*:Determinism*:ThreadGovernor*'
 
 configure() {  # folder, sanitizers
   # RelWithDebInfo: the optimisation the suite normally runs with, and line numbers in reports.
@@ -63,28 +61,20 @@ for p in "${parts[@]}"; do
     configure build-tsan thread
     cmake --build build-tsan -j2 --target fovea_tests
     built=$((SECONDS - start))
-    # fovea's allocator keeps freed tensor blocks and hands them out again (src/tensor/allocator.cpp)
-    # without going through malloc, so TSan cannot see that a block changed owner: a block an
-    # OpenMP worker wrote (synchronised with the main thread only through libgomp, invisibly) and
-    # that a DataLoader worker then gets is reported as a race, and the worker's old stack is
-    # usually gone, so tsan.supp cannot match it. Hence two runs: the threaded code with no OpenMP
-    # team, and the OpenMP kernels without DataLoader threads.
+    # The tensor allocator's block cache is off in this build (FOVEA_SANITIZER_BUILD): TSan sees
+    # every block's change of owner through malloc and free.
     # suppress_equal_addresses=0: with it on, every suppressed libgomp report is added to a list
     # that each later report searches (quadratic: a kernel test ran for over 5 minutes instead of
     # seconds). second_deadlock_stack: both stacks of a lock-order inversion.
     export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:suppress_equal_addresses=0:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp"
-    for run in threads openmp; do
-      log=build-tsan/tsan-$run.log
-      filter=$TSAN_THREADS_FILTER threads=1
-      [[ $run == openmp ]] && filter=$TSAN_OPENMP_FILTER threads=2
-      if OMP_NUM_THREADS=$threads build-tsan/fovea_tests --gtest_filter="$filter" --gtest_brief=1 >"$log" 2>&1; then
-        echo "test-sanitizers: tsan ($run): OK: $(grep -o '[0-9]* tests\? from .* ran' "$log" | tail -1) (build ${built} s, tests $((SECONDS - start - built)) s)"
-      else
-        grep -m1 -A60 'WARNING: ThreadSanitizer\|FAILED\|Failure' "$log" || tail -50 "$log"
-        echo "test-sanitizers: tsan ($run): FAILED (build ${built} s, tests $((SECONDS - start - built)) s; log: $log)" >&2
-        status=1
-      fi
-    done
+    log=build-tsan/tsan.log
+    if OMP_NUM_THREADS=2 build-tsan/fovea_tests --gtest_filter="$TSAN_FILTER" --gtest_brief=1 >"$log" 2>&1; then
+      echo "test-sanitizers: tsan: OK: $(grep -o '[0-9]* tests\? from .* ran' "$log" | tail -1) (build ${built} s, tests $((SECONDS - start - built)) s)"
+    else
+      grep -m1 -A60 'WARNING: ThreadSanitizer\|FAILED\|Failure' "$log" || tail -50 "$log"
+      echo "test-sanitizers: tsan: FAILED (build ${built} s, tests $((SECONDS - start - built)) s; log: $log)" >&2
+      status=1
+    fi
     unset TSAN_OPTIONS
   fi
 done

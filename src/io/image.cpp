@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "fovea/error.hpp"
-#include "jpeg_structure.hpp"
+#include "stb_guards.hpp"
 
 namespace fovea::io {
 namespace {
@@ -225,14 +225,20 @@ void check_not_truncated(const unsigned char* data, size_t size, Format format, 
 
 Tensor decode_with_stb(const unsigned char* data, size_t size, Format format, const std::string& name,
                        const ImageLimits& limits) {
-  const int len = static_cast<int>(size);  // size <= max_file_bytes, checked against INT_MAX by the caller
   const std::string corrupt = std::string("corrupt or truncated ") + format_name(format);
-  // Before stb_image sees the bytes: its JPEG reader overflows the heap on an oversized Huffman table.
+  // Before stb_image sees the bytes: its JPEG reader overflows the heap on an oversized Huffman
+  // table, and its PNG reader calls memcpy on a null pointer for an empty first IDAT chunk.
+  std::vector<unsigned char> mended;
+  if (format == Format::PNG && detail::drop_empty_png_data_chunks(data, size, mended)) {
+    data = mended.data();
+    size = mended.size();
+  }
   detail::JpegStructure jpeg;
   if (format == Format::JPEG) {
     jpeg = detail::walk_jpeg(data, size);
     if (!jpeg.bad_huffman_table.empty()) refuse(name, corrupt + ": " + jpeg.bad_huffman_table);
   }
+  const int len = static_cast<int>(size);  // size <= max_file_bytes, checked against INT_MAX by the caller
   int width = 0, height = 0, channels = 0;
   if (!stbi_info_from_memory(data, len, &width, &height, &channels))
     refuse(name, corrupt + " header (stb_image: " + stbi_failure_reason() + ")");

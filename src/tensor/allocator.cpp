@@ -1,5 +1,6 @@
 #include "tensor/allocator.hpp"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -15,8 +16,16 @@ namespace fovea::detail {
 
 namespace {
 
+#ifdef FOVEA_SANITIZER_BUILD
+// Under a sanitizer (cmake/Sanitizers.cmake) every block goes to malloc and back. A block the cache
+// hands to its next owner is invisible to them: ASan would not see a use after free (it reads the
+// next tensor's data), and TSan would not see the change of owner as synchronisation, so it reports
+// a race between, say, an OpenMP worker that wrote the block and a DataLoader worker that got it next.
+constexpr size_t kCacheFrom = SIZE_MAX;
+#else
 // Below this, malloc's own free lists already reuse memory without page faults.
 constexpr size_t kCacheFrom = size_t{128} << 10;
+#endif
 // An upper bound on what is kept: a program whose shapes keep changing must not hoard memory.
 constexpr size_t kCacheLimit = size_t{256} << 20;
 

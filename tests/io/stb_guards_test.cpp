@@ -1,16 +1,19 @@
-// The JPEG walk that runs before stb_image: a Huffman table larger than stb_image 2.27's arrays is
-// refused wherever stb_image would read it (in the header, in a later table of the same segment,
-// after a scan's entropy-coded data, after padding), and only there: the same bytes inside an APP
-// segment are data, and the image decodes.
+// The guards that run before stb_image (src/io/stb_guards.cpp). JPEG: a Huffman table larger than
+// stb_image 2.27's arrays is refused wherever stb_image would read it (in the header, in a later
+// table of the same segment, after a scan's entropy-coded data, after padding), and only there: the
+// same bytes inside an APP segment are data, and the image decodes. PNG: empty IDAT chunks, on
+// which stb_image calls memcpy with a null pointer, are left out and the picture is unchanged.
 #include <gtest/gtest.h>
 #include <stb_image_write.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <string>
 #include <vector>
 
 #include "fovea/error.hpp"
 #include "fovea/io/image.hpp"
+#include "support/png_bytes.hpp"
 
 namespace fovea {
 namespace {
@@ -60,17 +63,17 @@ void expect_huffman_refusal(const std::string& message, const std::string& table
   EXPECT_NE(message.find("declares 4080 codes; a table holds at most 256"), std::string::npos) << message;
 }
 
-TEST(JpegStructure, OversizedHuffmanTableInTheHeaderIsRefusedBeforeStbReadsIt) {
+TEST(StbGuards, OversizedHuffmanTableInTheHeaderIsRefusedBeforeStbReadsIt) {
   expect_huffman_refusal(refusal(concat({kSoi, kOversizedDht, kEoi})), "1 of the DHT segment at byte 2");
 }
 
-TEST(JpegStructure, OversizedSecondTableOfASegmentIsRefused) {
+TEST(StbGuards, OversizedSecondTableOfASegmentIsRefused) {
   // A full table (16 counts of 16 = 256 codes) is the largest that fits, and passes.
   const Bytes segment = dht_segment({huffman_table(16), huffman_table(255)});
   expect_huffman_refusal(refusal(concat({kSoi, segment, kEoi})), "2 ");
 }
 
-TEST(JpegStructure, OversizedTableAfterAScanIsFoundPastStuffingFillAndRestarts) {
+TEST(StbGuards, OversizedTableAfterAScanIsFoundPastStuffingFillAndRestarts) {
   // A scan header, then entropy-coded data holding a stuffed FF (FF 00), fill bytes before a
   // stuffed FF (FF FF 00) and a restart marker, none of which ends the data; the DHT after it is
   // where a progressive JPEG puts the next scan's tables.
@@ -82,14 +85,14 @@ TEST(JpegStructure, OversizedTableAfterAScanIsFoundPastStuffingFillAndRestarts) 
   expect_huffman_refusal(message, "1 of the DHT segment at byte " + std::to_string(2 + scan.size() + entropy.size()));
 }
 
-TEST(JpegStructure, OversizedTableAfterPaddingBetweenSegmentsIsRefused) {
+TEST(StbGuards, OversizedTableAfterPaddingBetweenSegmentsIsRefused) {
   // stb_image skips bytes that are not a marker between header segments, up to the next FF.
   const Bytes comment{0xFF, 0xFE, 0x00, 0x04, 'h', 'i'};
   const Bytes padding{0x00, 0x00, 'p', 'a', 'd'};
   expect_huffman_refusal(refusal(concat({kSoi, comment, padding, kOversizedDht, kEoi})), "1 ");
 }
 
-TEST(JpegStructure, TheSameBytesInsideAnAppSegmentAreDataAndTheImageDecodes) {
+TEST(StbGuards, TheSameBytesInsideAnAppSegmentAreDataAndTheImageDecodes) {
   std::vector<unsigned char> pixels;
   for (int i = 0; i < 16 * 12; ++i) pixels.push_back(static_cast<unsigned char>(30 + i));
   Bytes jpeg;
@@ -102,6 +105,42 @@ TEST(JpegStructure, TheSameBytesInsideAnAppSegmentAreDataAndTheImageDecodes) {
   const Bytes app1 = segment(0xE1, kOversizedDht);
   jpeg.insert(jpeg.begin() + 2, app1.begin(), app1.end());
   EXPECT_EQ(io::decode_image_gray(jpeg.data(), jpeg.size(), "app1.jpg").shape(), (Shape{12, 16}));
+}
+
+TEST(StbGuards, EmptyPngDataChunksAreLeftOutAndThePictureIsUnchanged) {
+  Bytes rows;
+  for (int y = 0; y < 12; ++y) {
+    rows.push_back(0);  // filter: none
+    for (int x = 0; x < 12; ++x) rows.push_back(static_cast<unsigned char>(20 * x + 3 * y));
+  }
+  const Bytes plain = testing::make_png(12, 12, 8, rows);
+  // The same file with an empty IDAT before its IDAT (where stb_image's buffer does not exist yet)
+  // and another after it: the IHDR chunk ends at byte 8 + 25.
+  Bytes with_empty(plain.begin(), plain.begin() + 33);
+  testing::put_chunk(with_empty, "IDAT", {});
+  const size_t iend = plain.size() - 12;
+  with_empty.insert(with_empty.end(), plain.begin() + 33, plain.begin() + static_cast<std::ptrdiff_t>(iend));
+  testing::put_chunk(with_empty, "IDAT", {});
+  with_empty.insert(with_empty.end(), plain.begin() + static_cast<std::ptrdiff_t>(iend), plain.end());
+
+  const Tensor expected = io::decode_image_gray(plain.data(), plain.size(), "plain.png");
+  const Tensor got = io::decode_image_gray(with_empty.data(), with_empty.size(), "empty_idat.png");
+  ASSERT_EQ(got.shape(), expected.shape());
+  for (int64_t i = 0; i < got.numel(); ++i) ASSERT_EQ(got.data()[i], expected.data()[i]) << i;
+}
+
+TEST(StbGuards, APngWhoseOnlyDataChunkIsEmptyIsRefused) {
+  Bytes png = testing::make_png(12, 12, 8, Bytes(12 * 13, 0));
+  const Bytes tail(png.end() - 12, png.end());  // IEND
+  png.resize(33);
+  testing::put_chunk(png, "IDAT", {});
+  png.insert(png.end(), tail.begin(), tail.end());
+  try {
+    io::decode_image_gray(png.data(), png.size(), "no_data.png");
+    FAIL() << "decoded a PNG without image data";
+  } catch (const IOError& e) {
+    EXPECT_NE(std::string(e.what()).find("no_data.png: corrupt or truncated PNG"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -1,4 +1,8 @@
-#include "jpeg_structure.hpp"
+#include "stb_guards.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
 
 namespace fovea::io::detail {
 namespace {
@@ -46,6 +50,10 @@ size_t end_of_entropy_coded_data(const unsigned char* d, size_t n, size_t i) {
   return n;
 }
 
+uint32_t big_endian_u32(const unsigned char* p) {
+  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 | p[3];
+}
+
 }  // namespace
 
 // Walks from SOI segment by segment, skipping each by its length and each scan's entropy-coded
@@ -75,6 +83,30 @@ JpegStructure walk_jpeg(const unsigned char* d, size_t n) {
     if (marker == 0xDA) i = end_of_entropy_coded_data(d, n, i);
   }
   return found;
+}
+
+bool drop_empty_png_data_chunks(const unsigned char* d, size_t n, std::vector<unsigned char>& without) {
+  // A chunk: 4-byte length, 4-byte type, the data, 4-byte CRC; the first starts after the 8-byte signature.
+  std::vector<std::pair<size_t, size_t>> kept;  // [begin, end) runs of the file to keep
+  size_t run_begin = 0, i = 8;
+  bool dropped = false;
+  while (i + 12 <= n) {
+    const uint64_t length = big_endian_u32(d + i);
+    if (length > n - i - 12) break;  // stb_image refuses the file there, after the chunks before
+    const size_t next = i + 12 + static_cast<size_t>(length);
+    if (length == 0 && std::equal(d + i + 4, d + i + 8, "IDAT")) {
+      kept.emplace_back(run_begin, i);
+      run_begin = next;
+      dropped = true;
+    }
+    if (std::equal(d + i + 4, d + i + 8, "IEND")) break;
+    i = next;
+  }
+  if (!dropped) return false;
+  kept.emplace_back(run_begin, n);
+  without.clear();
+  for (const auto& [begin, end] : kept) without.insert(without.end(), d + begin, d + end);
+  return true;
 }
 
 }  // namespace fovea::io::detail

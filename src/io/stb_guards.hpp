@@ -1,0 +1,30 @@
+#pragma once
+// What stb_image 2.27 (Debian 12's libstb) gets wrong on hostile or damaged input, checked or
+// mended before the bytes reach it. Each guard is named after what fuzz/image_fuzz.cpp found.
+// Private to src/io.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace fovea::io::detail {
+
+struct JpegStructure {
+  // EOI (FF D9) comes before the bytes run out. stb_image reads past the end of a short JPEG as
+  // zeros and returns a partly blank picture, so the caller turns false into "truncated".
+  bool reaches_end_marker = false;
+  // Empty, or why a Huffman table (a DHT segment) would overflow stb_image's arrays.
+  std::string bad_huffman_table;
+};
+
+// Walks a JPEG's marker segments as stb_image reads them.
+JpegStructure walk_jpeg(const unsigned char* data, size_t size);
+
+// stb_image copies a PNG's first IDAT chunk into a buffer it allocates only for a chunk that has
+// data, so an empty first IDAT (legal, if odd) has it call memcpy on a null pointer: undefined
+// behaviour. Empty IDAT chunks carry nothing, so when there are any, `without` gets the PNG with
+// them left out and the answer is true; otherwise false. A chunk that runs past the data ends the
+// walk (stb_image refuses the file there, after reading the chunks before it).
+bool drop_empty_png_data_chunks(const unsigned char* data, size_t size, std::vector<unsigned char>& without);
+
+}  // namespace fovea::io::detail
