@@ -10,8 +10,9 @@
 #
 # What is not instrumented: Debian's oneDNN (and the code its JIT writes), libgomp, zlib, libcurl.
 # ASan and UBSan see nothing inside them and report nothing false because of them. TSan does not
-# see libgomp's barriers and locks, so it would report every OpenMP team's hand-over as a race:
-# tests/tsan.supp suppresses exactly that, and says why.
+# see libgomp's fork and join, so it would report every OpenMP team's hand-over as a race: the TSan
+# build tells it of them (tests/support/tsan_openmp_fork_join.cpp), and needs no suppressions, so
+# races inside fovea's OpenMP regions are reported too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -64,13 +65,11 @@ for p in "${parts[@]}"; do
     # The tensor allocator's block cache is off in this build (FOVEA_SANITIZER_BUILD): TSan sees
     # every block's change of owner through malloc and free. OpenMP's fork and join, which happen
     # inside the uninstrumented libgomp, are told to TSan by tests/support/tsan_openmp_fork_join.cpp
-    # (linked into this build's fovea_tests); tests/tsan.supp drops what remains inside libgomp
-    # and oneDNN. ignore_noninstrumented_modules: the libc calls those libraries make (memcpy,
-    # memset, which TSan intercepts) are not checked, as their synchronisation is invisible.
-    # suppress_equal_addresses=0: with it on, every suppressed libgomp report is added to a list
-    # that each later report searches (quadratic: a kernel test ran for over 5 minutes instead of
-    # seconds). second_deadlock_stack: both stacks of a lock-order inversion.
-    export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:suppress_equal_addresses=0:second_deadlock_stack=1:ignore_noninstrumented_modules=1:suppressions=$root/tests/tsan.supp"
+    # (linked into this build's fovea_tests). ignore_noninstrumented_modules: the libc calls that
+    # oneDNN and libgomp make (memcpy, memset, which TSan intercepts) are not checked; their
+    # synchronisation is invisible. With both, no suppression file is needed.
+    # second_deadlock_stack: both stacks of a lock-order inversion.
+    export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1"
     log=build-tsan/tsan.log
     if OMP_NUM_THREADS=2 build-tsan/fovea_tests --gtest_filter="$TSAN_FILTER" --gtest_brief=1 >"$log" 2>&1; then
       echo "test-sanitizers: tsan: OK: $(grep -o '[0-9]* tests\? from .* ran' "$log" | tail -1) (build ${built} s, tests $((SECONDS - start - built)) s)"
