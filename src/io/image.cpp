@@ -226,12 +226,17 @@ void check_not_truncated(const unsigned char* data, size_t size, Format format, 
 Tensor decode_with_stb(const unsigned char* data, size_t size, Format format, const std::string& name,
                        const ImageLimits& limits) {
   const std::string corrupt = std::string("corrupt or truncated ") + format_name(format);
-  // Before stb_image sees the bytes: its JPEG reader overflows the heap on an oversized Huffman
-  // table, and its PNG reader calls memcpy on a null pointer for an empty first IDAT chunk.
+  // Before stb_image sees the bytes (stb_guards.hpp): its JPEG reader overflows the heap on an
+  // oversized Huffman table; its PNG reader allocates what a chunk declares before reading it, and
+  // calls memcpy on a null pointer for an empty first IDAT chunk.
   std::vector<unsigned char> mended;
-  if (format == Format::PNG && detail::drop_empty_png_data_chunks(data, size, mended)) {
-    data = mended.data();
-    size = mended.size();
+  if (format == Format::PNG) {
+    const std::string past_the_end = detail::png_chunk_past_the_end(data, size);
+    if (!past_the_end.empty()) refuse(name, "truncated PNG: " + past_the_end);
+    if (detail::drop_empty_png_data_chunks(data, size, mended)) {
+      data = mended.data();
+      size = mended.size();
+    }
   }
   detail::JpegStructure jpeg;
   if (format == Format::JPEG) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 #include <utility>
 
 namespace fovea::io::detail {
@@ -107,6 +108,22 @@ bool drop_empty_png_data_chunks(const unsigned char* d, size_t n, std::vector<un
   without.clear();
   for (const auto& [begin, end] : kept) without.insert(without.end(), d + begin, d + end);
   return true;
+}
+
+std::string png_chunk_past_the_end(const unsigned char* d, size_t n) {
+  for (size_t i = 8; i + 8 <= n;) {  // a chunk header: 4-byte length, 4-byte type
+    const uint64_t length = big_endian_u32(d + i);
+    const uint64_t after_header = n - i - 8;  // the chunk's data must fit here (a CRC cut off is stb's to judge)
+    if (length > after_header) {
+      std::string type;
+      for (size_t k = 4; k < 8; ++k) type += static_cast<char>(d[i + k]);
+      return "chunk '" + type + "' at byte " + std::to_string(i) + " declares " + std::to_string(length) +
+             " bytes of data, but the file ends " + std::to_string(after_header) + " bytes after its header";
+    }
+    if (std::equal(d + i + 4, d + i + 8, "IEND")) break;
+    i += 12 + static_cast<size_t>(length);
+  }
+  return "";
 }
 
 }  // namespace fovea::io::detail

@@ -27,4 +27,10 @@ JpegStructure walk_jpeg(const unsigned char* data, size_t size);
 // walk (stb_image refuses the file there, after reading the chunks before it).
 bool drop_empty_png_data_chunks(const unsigned char* data, size_t size, std::vector<unsigned char>& without);
 
+// stb_image grows its buffer for a PNG's IDAT chunks to the length a chunk declares before it reads
+// the chunk, so a 118-byte file declaring a 1 GiB chunk had it ask for 2 GiB (found by
+// fuzz/image_fuzz.cpp). Empty, or which chunk before IEND declares more bytes than the file holds
+// after its header: the file is truncated or corrupt, and refused before stb allocates anything.
+std::string png_chunk_past_the_end(const unsigned char* data, size_t size);
+
 }  // namespace fovea::io::detail

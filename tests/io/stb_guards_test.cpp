@@ -1,7 +1,8 @@
 // The guards that run before stb_image (src/io/stb_guards.cpp). JPEG: a Huffman table larger than
 // stb_image 2.27's arrays is refused wherever stb_image would read it (in the header, in a later
 // table of the same segment, after a scan's entropy-coded data, after padding), and only there: the
-// same bytes inside an APP segment are data, and the image decodes. PNG: empty IDAT chunks, on
+// same bytes inside an APP segment are data, and the image decodes. PNG: a chunk declaring more
+// bytes than the file holds is refused before stb_image allocates for it; empty IDAT chunks, on
 // which stb_image calls memcpy with a null pointer, are left out and the picture is unchanged.
 #include <gtest/gtest.h>
 #include <stb_image_write.h>
@@ -140,6 +141,22 @@ TEST(StbGuards, APngWhoseOnlyDataChunkIsEmptyIsRefused) {
     FAIL() << "decoded a PNG without image data";
   } catch (const IOError& e) {
     EXPECT_NE(std::string(e.what()).find("no_data.png: corrupt or truncated PNG"), std::string::npos) << e.what();
+  }
+}
+
+TEST(StbGuards, APngChunkDeclaringMoreThanTheFileHoldsIsRefusedBeforeStbAllocatesIt) {
+  Bytes png = testing::make_png(12, 12, 8, Bytes(12 * 13, 0));
+  png.resize(33);  // the signature and IHDR
+  testing::put_u32(png, 1u << 30);  // an IDAT of 1 GiB, of which 3 bytes follow
+  for (unsigned char b : Bytes{'I', 'D', 'A', 'T', 0x78, 0x9C, 0x63}) png.push_back(b);
+  try {
+    io::decode_image_gray(png.data(), png.size(), "huge_chunk.png");
+    FAIL() << "decoded a PNG whose chunk runs past its end";
+  } catch (const IOError& e) {
+    EXPECT_NE(std::string(e.what()).find("huge_chunk.png: truncated PNG: chunk 'IDAT' at byte 33 declares 1073741824 "
+                                         "bytes of data, but the file ends 3 bytes after its header"),
+              std::string::npos)
+        << e.what();
   }
 }
 
