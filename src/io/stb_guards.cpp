@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -19,7 +20,10 @@ unsigned byte_at(const unsigned char* d, size_t n, size_t i) { return i < n ? d[
 // segment whose length field is at `at` the way stbi__process_marker does, table after table
 // while the declared length lasts, and says which table is too large. A table header stb_image
 // refuses itself (class > 1 or slot > 3) ends the check: stb stops there before building anything.
-std::string check_huffman_tables(const unsigned char* d, size_t n, size_t at) {
+// Tables a DHT segment has defined so far: [class: 0 DC, 1 AC][slot 0..3].
+using DefinedTables = bool[2][4];
+
+std::string check_huffman_tables(const unsigned char* d, size_t n, size_t at, DefinedTables& defined) {
   long remaining = static_cast<long>(byte_at(d, n, at) << 8 | byte_at(d, n, at + 1)) - 2;
   size_t i = at + 2;
   for (int table = 1; remaining > 0 && i < n; ++table) {
@@ -30,8 +34,36 @@ std::string check_huffman_tables(const unsigned char* d, size_t n, size_t at) {
     if (codes > 256)
       return "Huffman table " + std::to_string(table) + " of the DHT segment at byte " + std::to_string(at - 2) +
              " declares " + std::to_string(codes) + " codes; a table holds at most 256";
+    defined[header >> 4][header & 15] = true;
     i += 17 + codes;
     remaining -= static_cast<long>(17 + codes);
+  }
+  return "";
+}
+
+// stb_image 2.27 allocates its decoder state with malloc and does not clear it, so a scan that
+// decodes with a Huffman table no DHT segment has defined reads uninitialised tables and indexes
+// past their 256 symbols (found by fuzz/image_fuzz.cpp: a progressive AC scan before its table).
+// This reads the SOS segment whose length field is at `at` and checks the tables stb_image would
+// decode it with: in a baseline frame, each component's DC and AC table; in a progressive frame, the
+// DC table in a first DC scan (a DC refinement decodes none) and the AC table in an AC scan.
+// Selectors above 3 are left to stb_image, which refuses them.
+std::string check_scan_tables(const unsigned char* d, size_t n, size_t at, bool progressive, const DefinedTables& defined) {
+  const size_t components = byte_at(d, n, at + 2);
+  const size_t after_components = at + 3 + 2 * components;
+  const unsigned spectral_start = byte_at(d, n, after_components);
+  const unsigned successive_high = byte_at(d, n, after_components + 2) >> 4;
+  const bool uses_dc = !progressive || (spectral_start == 0 && successive_high == 0);
+  const bool uses_ac = !progressive || spectral_start > 0;
+  for (size_t k = 0; k < components; ++k) {
+    const unsigned selectors = byte_at(d, n, at + 4 + 2 * k);
+    const unsigned dc = selectors >> 4, ac = selectors & 15;
+    const auto undefined = [&](const char* kind, unsigned slot) {
+      return std::string("the scan at byte ") + std::to_string(at - 2) + " decodes with " + kind + " Huffman table " +
+             std::to_string(slot) + ", which no DHT segment before it defines";
+    };
+    if (uses_dc && dc <= 3 && !defined[0][dc]) return undefined("DC", dc);
+    if (uses_ac && ac <= 3 && !defined[1][ac]) return undefined("AC", ac);
   }
   return "";
 }
@@ -62,9 +94,11 @@ uint32_t big_endian_u32(const unsigned char* p) {
 // are not a marker up to the next FF (stb_image tolerates such padding between header segments
 // and refuses a missing marker elsewhere, where going on costs nothing). Walking, rather than
 // searching for FF D9, is not fooled by an EXIF thumbnail's own EOI nor by data appended after the
-// image (phones append whole videos), and checks exactly the DHT segments stb_image would read.
+// image (phones append whole videos), and checks exactly the DHT and SOS segments stb_image would read.
 JpegStructure walk_jpeg(const unsigned char* d, size_t n) {
   JpegStructure found;
+  DefinedTables defined = {};
+  bool progressive = false;
   size_t i = 2;  // after SOI
   while (i + 1 < n) {
     if (d[i] != 0xFF) { ++i; continue; }
@@ -76,10 +110,10 @@ JpegStructure walk_jpeg(const unsigned char* d, size_t n) {
     if (marker == 0xFF) { ++i; continue; }                           // a fill byte before a marker
     if (is_restart(marker) || marker == 0x01) { i += 2; continue; }  // markers without a length
     if (i + 3 >= n) return found;
-    if (marker == 0xC4) {
-      found.bad_huffman_table = check_huffman_tables(d, n, i + 2);
-      if (!found.bad_huffman_table.empty()) return found;
-    }
+    if (marker == 0xC2) progressive = true;  // stb_image reads SOF0, SOF1 (baseline rules) and SOF2
+    if (marker == 0xC4) found.bad_huffman_table = check_huffman_tables(d, n, i + 2, defined);
+    if (marker == 0xDA) found.bad_huffman_table = check_scan_tables(d, n, i + 2, progressive, defined);
+    if (!found.bad_huffman_table.empty()) return found;
     i += 2 + (static_cast<size_t>(d[i + 2]) << 8 | d[i + 3]);
     if (marker == 0xDA) i = end_of_entropy_coded_data(d, n, i);
   }
@@ -115,8 +149,12 @@ std::string png_chunk_past_the_end(const unsigned char* d, size_t n) {
     const uint64_t length = big_endian_u32(d + i);
     const uint64_t after_header = n - i - 8;  // the chunk's data must fit here (a CRC cut off is stb's to judge)
     if (length > after_header) {
-      std::string type;
-      for (size_t k = 4; k < 8; ++k) type += static_cast<char>(d[i + k]);
+      std::string type;  // printable ASCII as is, any other byte as \xNN: the message stays one clean line
+      for (size_t k = 4; k < 8; ++k) {
+        char byte[8];
+        std::snprintf(byte, sizeof byte, d[i + k] >= 0x20 && d[i + k] < 0x7F ? "%c" : "\\x%02x", d[i + k]);
+        type += byte;
+      }
       return "chunk '" + type + "' at byte " + std::to_string(i) + " declares " + std::to_string(length) +
              " bytes of data, but the file ends " + std::to_string(after_header) + " bytes after its header";
     }

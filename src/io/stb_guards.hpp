@@ -13,7 +13,8 @@ struct JpegStructure {
   // EOI (FF D9) comes before the bytes run out. stb_image reads past the end of a short JPEG as
   // zeros and returns a partly blank picture, so the caller turns false into "truncated".
   bool reaches_end_marker = false;
-  // Empty, or why a Huffman table (a DHT segment) would overflow stb_image's arrays.
+  // Empty, or why a Huffman table would take stb_image past its arrays: a DHT segment's table
+  // larger than they are, or a scan decoding with a table never defined.
   std::string bad_huffman_table;
 };
 

@@ -1,7 +1,8 @@
 // The guards that run before stb_image (src/io/stb_guards.cpp). JPEG: a Huffman table larger than
 // stb_image 2.27's arrays is refused wherever stb_image would read it (in the header, in a later
 // table of the same segment, after a scan's entropy-coded data, after padding), and only there: the
-// same bytes inside an APP segment are data, and the image decodes. PNG: a chunk declaring more
+// same bytes inside an APP segment are data, and the image decodes; a scan decoding with a table
+// no DHT defined is refused, and a progressive scan needs only the tables it decodes with. PNG: a chunk declaring more
 // bytes than the file holds is refused before stb_image allocates for it; empty IDAT chunks, on
 // which stb_image calls memcpy with a null pointer, are left out and the picture is unchanged.
 #include <gtest/gtest.h>
@@ -54,6 +55,14 @@ Bytes concat(const std::vector<Bytes>& parts) {
 
 Bytes dht_segment(const std::vector<Bytes>& tables) { return segment(0xC4, concat(tables)); }
 
+// A DHT segment of one table (class 0 DC or 1 AC in the high nibble, slot in the low) with one code.
+Bytes one_code_table(unsigned char class_and_slot) {
+  Bytes table(1 + 16 + 1, 0x00);
+  table[0] = class_and_slot;
+  table[1] = 1;  // one code of length 1
+  return dht_segment({table});
+}
+
 // 16 counts of 255: 4080 codes, where 256 fit. Its declared length is what the counts say, so a
 // walk that trusted lengths alone would read it as well formed.
 const Bytes kOversizedDht = dht_segment({huffman_table(255)});
@@ -82,8 +91,9 @@ TEST(StbGuards, OversizedTableAfterAScanIsFoundPastStuffingFillAndRestarts) {
   // A walk that took FF FF 00 for fill before a marker 00 would read 0x00C4 as that segment's
   // length and skip past the DHT.
   const Bytes entropy{0x12, 0xFF, 0x00, 0x34, 0xFF, 0xFF, 0x00, 0xC4, 0x56, 0xFF, 0xD3, 0x78};
-  const std::string message = refusal(concat({kSoi, scan, entropy, kOversizedDht, kEoi}));
-  expect_huffman_refusal(message, "1 of the DHT segment at byte " + std::to_string(2 + scan.size() + entropy.size()));
+  const Bytes tables = concat({one_code_table(0x00), one_code_table(0x10)});  // the scan's DC 0 and AC 0
+  const std::string message = refusal(concat({kSoi, tables, scan, entropy, kOversizedDht, kEoi}));
+  expect_huffman_refusal(message, "1 of the DHT segment at byte " + std::to_string(2 + tables.size() + scan.size() + entropy.size()));
 }
 
 TEST(StbGuards, OversizedTableAfterPaddingBetweenSegmentsIsRefused) {
@@ -91,6 +101,45 @@ TEST(StbGuards, OversizedTableAfterPaddingBetweenSegmentsIsRefused) {
   const Bytes comment{0xFF, 0xFE, 0x00, 0x04, 'h', 'i'};
   const Bytes padding{0x00, 0x00, 'p', 'a', 'd'};
   expect_huffman_refusal(refusal(concat({kSoi, comment, padding, kOversizedDht, kEoi})), "1 ");
+}
+
+// A progressive frame of one 16x16 component, a DC table 0 with one code, and scans naming
+// their tables by the selector byte: stb_image reads whatever its unset tables hold (they are
+// malloc'd, not cleared) for a table no DHT defined.
+const Bytes kProgressiveFrame{0xFF, 0xC2, 0x00, 0x0B, 0x08, 0x00, 0x10, 0x00, 0x10, 0x01, 0x01, 0x11, 0x00};
+Bytes scan(unsigned char selectors, unsigned char spectral_start, unsigned char successive) {
+  return {0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, selectors, spectral_start, 0x3F, successive, 0x12, 0x34};
+}
+
+TEST(StbGuards, AScanDecodingWithAHuffmanTableNeverDefinedIsRefused) {
+  const Bytes dc0 = one_code_table(0x00);
+  // A progressive AC scan with AC table 0, which no DHT defines.
+  std::string message = refusal(concat({kSoi, kProgressiveFrame, dc0, scan(0x00, 1, 0x00), kEoi}));
+  EXPECT_NE(message.find("hostile.jpg: corrupt or truncated JPEG: the scan at byte 37 decodes with AC Huffman table 0, "
+                         "which no DHT segment before it defines"),
+            std::string::npos)
+      << message;
+  // A baseline frame decodes every scan with both tables.
+  Bytes baseline = kProgressiveFrame;
+  baseline[1] = 0xC0;
+  message = refusal(concat({kSoi, baseline, dc0, scan(0x00, 0, 0x00), kEoi}));
+  EXPECT_NE(message.find("decodes with AC Huffman table 0"), std::string::npos) << message;
+  message = refusal(concat({kSoi, baseline, one_code_table(0x10), scan(0x10, 0, 0x00), kEoi}));
+  EXPECT_NE(message.find("decodes with DC Huffman table 1"), std::string::npos) << message;
+}
+
+TEST(StbGuards, ProgressiveScansNeedOnlyTheTablesTheyDecodeWith) {
+  // A first DC scan needs only its DC table, a DC refinement none: neither is refused for the AC
+  // selector, which progressive encoders leave at 0 with no AC table 0 defined. (stb_image then
+  // refuses these made-up scans for their data; the message says so, not "Huffman table".)
+  const Bytes dc0 = one_code_table(0x00);
+  for (const Bytes& s : {scan(0x00, 0, 0x00), scan(0x00, 0, 0x10)}) {
+    const std::string message = refusal(concat({kSoi, kProgressiveFrame, dc0, s, kEoi}));
+    EXPECT_EQ(message.find("Huffman table"), std::string::npos) << message;
+  }
+  // A real progressive JPEG (written by PIL) decodes.
+  const std::string path = std::string(FOVEA_FIXTURES_DIR) + "/progressive_16x16.jpg";
+  EXPECT_EQ(io::read_image_gray(path).shape(), (Shape{16, 16}));
 }
 
 TEST(StbGuards, TheSameBytesInsideAnAppSegmentAreDataAndTheImageDecodes) {
