@@ -14,15 +14,16 @@ bool is_restart(unsigned char marker) { return marker >= 0xD0 && marker <= 0xD7;
 // stb_image reads past the end of its data as zeros; the table check reads the same way.
 unsigned byte_at(const unsigned char* d, size_t n, size_t i) { return i < n ? d[i] : 0u; }
 
+// The Huffman tables DHT segments have defined so far: [class: 0 DC, 1 AC][slot 0..3].
+using DefinedTables = bool[2][4];
+
 // stb_image 2.27 builds each Huffman table from its 16 code counts (codes of length 1..16) into
 // arrays of 256 symbols without checking that the counts sum to at most 256: a DHT segment that
 // declares more overflows the heap (fuzz/image_fuzz.cpp found it in a second). This reads the
 // segment whose length field is at `at` the way stbi__process_marker does, table after table
 // while the declared length lasts, and says which table is too large. A table header stb_image
 // refuses itself (class > 1 or slot > 3) ends the check: stb stops there before building anything.
-// Tables a DHT segment has defined so far: [class: 0 DC, 1 AC][slot 0..3].
-using DefinedTables = bool[2][4];
-
+// Each table checked is marked in `defined`, for check_scan_tables.
 std::string check_huffman_tables(const unsigned char* d, size_t n, size_t at, DefinedTables& defined) {
   long remaining = static_cast<long>(byte_at(d, n, at) << 8 | byte_at(d, n, at + 1)) - 2;
   size_t i = at + 2;
