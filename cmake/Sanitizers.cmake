@@ -9,7 +9,7 @@
 #
 # Every sanitizer error is fatal (-fno-sanitize-recover=all): a UBSan finding fails the test that
 # hit it instead of scrolling past. What is not instrumented (Debian's oneDNN with its JIT code,
-# libgomp, zlib, stb) is neither checked nor a source of false reports, except for TSan and
+# libgomp, zlib, stb, libjpeg-turbo) is neither checked nor a source of false reports, except for TSan and
 # libgomp's fork and join, which tests/support/tsan_openmp_fork_join.cpp tells TSan of.
 set(FOVEA_SANITIZE "" CACHE STRING "Build with these sanitizers: address,undefined, address, undefined or thread (empty: none)")
 option(FOVEA_FUZZ "Build the libFuzzer targets in fuzz/ (clang; instruments everything for coverage)" OFF)

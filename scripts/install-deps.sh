@@ -19,7 +19,8 @@ packages=(
   libssl-dev             # SHA-256 to verify downloads
   nlohmann-json3-dev     # safetensors headers
   libcli11-dev           # the fovea command's flags
-  libstb-dev             # decoding PNG/JPEG/BMP/PGM for fovea predict
+  libstb-dev             # decoding PNG and BMP for fovea predict
+  libturbojpeg0-dev      # decoding JPEG for fovea predict (libjpeg-turbo)
   libonnx-dev libprotobuf-dev  # ONNX export
   libgtest-dev libgmock-dev  # tests
   libbenchmark-dev       # kernel micro-benchmarks

@@ -1,25 +1,13 @@
 #pragma once
-// What stb_image 2.27 (Debian 12's libstb) gets wrong on hostile or damaged input, checked or
+// What stb_image 2.27 (Debian 12's libstb) gets wrong on a hostile or damaged PNG, checked or
 // mended before the bytes reach it. Each guard is named after what fuzz/image_fuzz.cpp found.
-// Private to src/io.
+// (JPEG no longer goes through stb: image.cpp's decode_jpeg says why.) Private to src/io.
 
 #include <cstddef>
 #include <string>
 #include <vector>
 
 namespace fovea::io::detail {
-
-struct JpegStructure {
-  // EOI (FF D9) comes before the bytes run out. stb_image reads past the end of a short JPEG as
-  // zeros and returns a partly blank picture, so the caller turns false into "truncated".
-  bool reaches_end_marker = false;
-  // Empty, or why a Huffman table would take stb_image past its arrays: a DHT segment's table
-  // larger than they are, or a scan decoding with a table never defined.
-  std::string bad_huffman_table;
-};
-
-// Walks a JPEG's marker segments as stb_image reads them.
-JpegStructure walk_jpeg(const unsigned char* data, size_t size);
 
 // stb_image copies a PNG's first IDAT chunk into a buffer it allocates only for a chunk that has
 // data, so an empty first IDAT (legal, if odd) has it call memcpy on a null pointer: undefined
