@@ -21,7 +21,10 @@ packages=(
   libcli11-dev           # the fovea command's flags
   libstb-dev             # decoding PNG and BMP for fovea predict
   libturbojpeg0-dev      # decoding JPEG for fovea predict (libjpeg-turbo)
+  libcairo2-dev fonts-dejavu-core  # the pictures: drawing, PNG, and the font of their text
+  libisal-dev            # CRC-32C (Intel ISA-L) for TensorBoard's event records
   libonnx-dev libprotobuf-dev  # ONNX export
+  protobuf-compiler      # protoc: C++ classes for the TensorBoard Event messages (src/train/tensorboard_event.proto)
   libgtest-dev libgmock-dev  # tests
   libbenchmark-dev       # kernel micro-benchmarks
   dataset-fashion-mnist  # Fashion-MNIST, read by tests and `fovea train --dataset fashion-mnist`
