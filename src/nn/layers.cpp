@@ -54,9 +54,11 @@ Tensor Sequential::forward(const Tensor& input) {
   const auto& children = named_children();
   for (size_t i = 0; i < children.size(); ++i) {
     // Conv2d then ReLU: one fused pass instead of two trips through memory. Nothing between the
-    // two is visible from outside a Sequential, so the result is the same.
+    // two is visible from outside a Sequential, so the result is the same; unless a forward hook
+    // watches either, which must see the convolution's own output.
     auto* conv = dynamic_cast<Conv2d*>(children[i].second.get());
-    if (conv && i + 1 < children.size() && dynamic_cast<ReLU*>(children[i + 1].second.get())) {
+    if (conv && i + 1 < children.size() && dynamic_cast<ReLU*>(children[i + 1].second.get()) &&
+        !conv->has_forward_hooks() && !children[i + 1].second->has_forward_hooks()) {
       profiler::Scope scope(conv->path() + " Conv2d+ReLU", /*is_module=*/true);
       x = conv->forward_relu(x);
       ++i;

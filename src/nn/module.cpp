@@ -6,9 +6,32 @@
 namespace fovea::nn {
 
 Tensor Module::operator()(const Tensor& input) {
-  if (!profiler::enabled()) return forward(input);
-  profiler::Scope scope((path_.empty() ? "" : path_ + " ") + type_name_, /*is_module=*/true);
-  return forward(input);
+  Tensor output;
+  if (!profiler::enabled()) {
+    output = forward(input);
+  } else {
+    profiler::Scope scope((path_.empty() ? "" : path_ + " ") + type_name_, /*is_module=*/true);
+    output = forward(input);
+  }
+  if (!has_forward_hooks()) return output;
+  // A copy of the list: a hook may remove itself (or register another) while it runs.
+  const auto hooks = forward_hooks_->hooks;
+  for (const auto& [id, hook] : hooks)
+    if (std::optional<Tensor> replaced = hook(*this, input, output)) output = std::move(*replaced);
+  return output;
+}
+
+RemovableHandle Module::add_forward_hook(ForwardHook hook) {
+  if (!hook) throw ValueError(describe() + ": register_forward_hook was given an empty hook");
+  if (!forward_hooks_) forward_hooks_ = std::make_shared<detail::ForwardHooks>();
+  const uint64_t id = forward_hooks_->next_id++;
+  forward_hooks_->hooks.emplace_back(id, std::move(hook));
+  return RemovableHandle(forward_hooks_, id);
+}
+
+void RemovableHandle::remove() {
+  if (auto table = table_.lock()) std::erase_if(table->hooks, [&](const auto& entry) { return entry.first == id_; });
+  table_.reset();
 }
 
 std::vector<Tensor> Module::parameters() const {

@@ -9,8 +9,11 @@
 // Parameters are learned (the optimizer updates them, they get gradients); buffers are state
 // that is not learned but must be saved and restored with the model, as BatchNorm's running
 // statistics. state_dict() holds both.
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <type_traits>
@@ -35,6 +38,34 @@ struct LoadStateDictResult {
   std::vector<std::string> unexpected_keys;  // in the dictionary, not in the model
 };
 
+// A forward hook, as torch.nn.Module.register_forward_hook: called after forward() with the
+// module, its input and its output, each time the module is called as `module(x)` (a direct
+// `module.forward(x)` skips hooks, as in PyTorch). A hook that returns a tensor replaces the
+// output; std::nullopt keeps it. Hooks run in the order they were registered.
+using ForwardHook = std::function<std::optional<Tensor>(Module& module, const Tensor& input, const Tensor& output)>;
+
+namespace detail {
+struct ForwardHooks {
+  uint64_t next_id = 0;
+  std::vector<std::pair<uint64_t, ForwardHook>> hooks;
+};
+}  // namespace detail
+
+// What register_forward_hook returns, as torch.utils.hooks.RemovableHandle: remove() takes the
+// hook off its module. Dropping the handle keeps the hook; remove() twice, or after the module is
+// gone, does nothing.
+class RemovableHandle {
+ public:
+  RemovableHandle() = default;
+  void remove();
+
+ private:
+  friend class Module;
+  RemovableHandle(std::weak_ptr<detail::ForwardHooks> table, uint64_t id) : table_(std::move(table)), id_(id) {}
+  std::weak_ptr<detail::ForwardHooks> table_;
+  uint64_t id_ = 0;
+};
+
 class Module {
  public:
   explicit Module(std::string type_name) : type_name_(std::move(type_name)) {}
@@ -55,8 +86,25 @@ class Module {
   virtual ModulePtr clone() const;
 
   virtual Tensor forward(const Tensor& input) = 0;
-  // Calls forward, as a profiler region when profiling (see profiler.hpp).
+  // Calls forward, as a profiler region when profiling (see profiler.hpp), then the forward hooks.
   Tensor operator()(const Tensor& input);
+
+  // Registers a hook called after every forward through operator() (see ForwardHook). `hook` is
+  // any callable of (Module&, const Tensor& input, const Tensor& output) returning
+  // std::optional<Tensor>, or void for a hook that only looks. Hooks are not copied by clone().
+  template <typename F>
+  RemovableHandle register_forward_hook(F hook) {
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, Module&, const Tensor&, const Tensor&>>) {
+      return add_forward_hook([hook = std::move(hook)](Module& m, const Tensor& in, const Tensor& out) mutable
+                              -> std::optional<Tensor> {
+        hook(m, in, out);
+        return std::nullopt;
+      });
+    } else {
+      return add_forward_hook(ForwardHook(std::move(hook)));
+    }
+  }
+  bool has_forward_hooks() const { return forward_hooks_ && !forward_hooks_->hooks.empty(); }
 
   // All parameters of this module and its descendants, in registration order.
   std::vector<Tensor> parameters() const;
@@ -131,6 +179,7 @@ class Module {
 
  private:
   void add_child(const std::string& name, std::shared_ptr<Module> child);
+  RemovableHandle add_forward_hook(ForwardHook hook);
   void set_path(const std::string& path);
   void repr_into(std::string& out, int indent) const;
 
@@ -142,6 +191,7 @@ class Module {
   std::vector<std::pair<std::string, Tensor>> parameters_;
   std::vector<std::pair<std::string, Tensor>> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  std::shared_ptr<detail::ForwardHooks> forward_hooks_;  // made by the first register_forward_hook
 };
 
 std::ostream& operator<<(std::ostream& os, const Module& module);
