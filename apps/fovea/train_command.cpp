@@ -2,6 +2,7 @@
 // prints the seed's lines; --save keeps the weights, --checkpoint keeps everything needed to go
 // on, --resume goes on from such a checkpoint exactly.
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <charconv>
@@ -24,6 +25,8 @@
 #include "fovea/random.hpp"
 #include "fovea/threads.hpp"
 #include "fovea/train/checkpointing.hpp"
+#include "fovea/train/metrics_log.hpp"
+#include "fovea/train/progress.hpp"
 #include "fovea/train/trainer.hpp"
 
 namespace fovea::app {
@@ -45,6 +48,11 @@ struct TrainFlags {
   std::string save;        // weights at the end
   std::string checkpoint;  // everything, after every epoch
   std::string resume;      // a checkpoint to go on from
+  bool progress = false, no_progress = false;  // neither: a progress line when stdout is a terminal
+  std::string log;         // metrics as JSON Lines
+  int64_t log_every = 0;   // and every N steps
+  std::string plots;       // a folder of pictures, redrawn after each epoch
+  std::string tensorboard;  // a folder of TensorBoard event files
 };
 
 void add_flags(CLI::App& cmd, TrainFlags& f) {
@@ -68,6 +76,17 @@ void add_flags(CLI::App& cmd, TrainFlags& f) {
                  "after every epoch, write a checkpoint (weights, optimizer, generators, metrics, settings) to this "
                  "file, replacing it atomically");
   cmd.add_option("--resume", f.resume, "go on from this checkpoint, with its settings, up to --epochs");
+  auto* progress = cmd.add_flag("--progress", f.progress, "show a live progress line even when stdout is not a terminal");
+  cmd.add_flag("--no-progress", f.no_progress, "never show the progress line (default: shown when stdout is a terminal)")
+      ->excludes(progress);
+  cmd.add_option("--log", f.log, "append the metrics of every epoch to this file as JSON Lines (one object a line)");
+  cmd.add_option("--log-every", f.log_every, "with --log, also log the loss every N optimizer steps")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  cmd.add_option("--plots", f.plots,
+                 "draw samples, curves, confusion matrix, kernels, feature maps and mistakes as PNGs in this folder, "
+                 "redrawn after each epoch");
+  cmd.add_option("--tensorboard", f.tensorboard,
+                 "write TensorBoard event files (scalars, images, weight histograms) to this folder");
 }
 
 // The settings that decide a run's numbers, as text by flag name: what a checkpoint records and
@@ -155,6 +174,39 @@ void check_flags(const CLI::App& cmd, const TrainFlags& f) {
     throw ValueError("--momentum applies to --optimizer sgd only, not " + f.optimizer);
   if (!f.save.empty()) check_output_path("--save", f.save);
   if (!f.checkpoint.empty()) check_output_path("--checkpoint", f.checkpoint);
+  if (f.log_every > 0 && f.log.empty()) throw ValueError("--log-every needs --log FILE to write to");
+}
+
+// The outputs that watch a run (train/callback.hpp), made before training so that a folder that
+// cannot be created or written fails now, naming its flag.
+struct Watchers {
+  std::unique_ptr<train::ProgressLine> progress;
+  std::unique_ptr<train::MetricsLog> log;
+
+  std::vector<train::Callback*> callbacks() const {
+    std::vector<train::Callback*> out;
+    for (train::Callback* c : std::initializer_list<train::Callback*>{progress.get(), log.get()})
+      if (c) out.push_back(c);
+    return out;
+  }
+};
+
+template <typename Make>
+auto made_for_flag(const std::string& flag, Make&& make) {
+  try {
+    return make();
+  } catch (const IOError& e) {
+    throw IOError(flag + " " + e.what());
+  }
+}
+
+Watchers make_watchers(const TrainFlags& f, const optim::Optimizer& optimizer) {
+  Watchers w;
+  const bool on_terminal = ::isatty(STDOUT_FILENO) == 1;
+  if (f.progress || (on_terminal && !f.no_progress)) w.progress = std::make_unique<train::ProgressLine>(stdout);
+  if (!f.log.empty())
+    w.log = made_for_flag("--log", [&] { return std::make_unique<train::MetricsLog>(f.log, optimizer, f.log_every); });
+  return w;
 }
 
 int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
@@ -195,6 +247,9 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   }
   options.epochs = f.epochs;
 
+  const Watchers watchers = make_watchers(f, *optimizer);
+  options.callbacks = watchers.callbacks();
+
   std::cout << model << std::endl;
   if (!f.resume.empty() && options.start_step_in_epoch > 0)
     std::cout << "resuming from " << f.resume << " at step " << options.start_step_in_epoch << " of epoch "
@@ -221,6 +276,7 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   options.elastic_threads = !f.fixed_threads;
   options.stop_requested = [] { return stop_signal.load() != 0; };
   options.on_interrupt = [&](const train::Interruption& at) {
+    if (watchers.progress) watchers.progress->clear();
     std::fflush(stdout);
     std::string what = "after step " + std::to_string(at.step_in_epoch) + " of epoch " + std::to_string(at.epoch);
     if (at.step_in_epoch == 0) what = "after epoch " + std::to_string(at.epoch - 1);

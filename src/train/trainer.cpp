@@ -33,11 +33,18 @@ MetricsAccumulator MetricsAccumulator::from(const Sums& s) {
 
 namespace {
 
+// Where a training pass reports to: the run's callbacks, and which epoch of the run it is.
+struct PassWatchers {
+  const std::vector<Callback*>& callbacks;
+  int64_t epoch = 0;
+  int64_t* run_steps = nullptr;  // optimizer steps since the run began, advanced by each step
+};
+
 // One pass from step `step` on (the loader starts its pass there), adding to `metrics`. Returns
 // false when `stop` asked to end it after a step; `step` is then the steps done.
 bool train_steps(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& loader, int64_t& step,
                  MetricsAccumulator& metrics, const StepHook& on_step, const std::function<bool()>& stop,
-                 ThreadGovernor* governor = nullptr) {
+                 ThreadGovernor* governor = nullptr, const PassWatchers* watchers = nullptr) {
   model.train();
   auto step_start = std::chrono::steady_clock::now();
   for (data::Batch& batch : loader) {
@@ -46,7 +53,8 @@ bool train_steps(nn::Module& model, optim::Optimizer& optimizer, data::DataLoade
     optimizer.zero_grad();
     loss.backward();
     optimizer.step();
-    metrics.add(loss.item(), out, batch.targets);
+    const double loss_value = loss.item();
+    metrics.add(loss_value, out, batch.targets);
     // The step's time includes waiting for its batch: a starved loader is part of what is measured.
     const auto now = std::chrono::steady_clock::now();
     if (governor && batch.size() == loader.options().batch_size) {
@@ -56,10 +64,46 @@ bool train_steps(nn::Module& model, optim::Optimizer& optimizer, data::DataLoade
     step_start = now;
     if (on_step) on_step(step);
     ++step;
+    if (watchers) {
+      const TrainStep info{watchers->epoch, step, loader.size(), *watchers->run_steps, loss_value, batch, metrics};
+      for (Callback* c : watchers->callbacks) c->on_train_step(info);
+    }
     if (stop && stop() && step < loader.size()) return false;
   }
   return true;
 }
+
+Metrics evaluate_pass(nn::Module& model, data::DataLoader& loader, const PassWatchers* watchers) {
+  model.eval();
+  NoGradGuard no_grad;
+  MetricsAccumulator metrics;
+  if (watchers)
+    for (Callback* c : watchers->callbacks) c->on_eval_begin(watchers->epoch, loader.size());
+  int64_t index = 0;
+  for (data::Batch& batch : loader) {
+    Tensor out = model(batch.images);
+    metrics.add(cross_entropy(out, batch.targets).item(), out, batch.targets);
+    ++index;
+    if (watchers) {
+      const EvalBatch info{watchers->epoch, index, loader.size(), batch, out, metrics};
+      for (Callback* c : watchers->callbacks) c->on_eval_batch(info);
+    }
+  }
+  return metrics.result();
+}
+
+// Tells every callback the run is over, however fit() leaves.
+struct FitEnd {
+  const std::vector<Callback*>& callbacks;
+  ~FitEnd() {
+    for (Callback* c : callbacks) {
+      try {
+        c->on_fit_end();
+      } catch (...) {  // a destructor must not throw; the exception under way says what went wrong
+      }
+    }
+  }
+};
 
 }  // namespace
 
@@ -71,16 +115,7 @@ Metrics train_epoch(nn::Module& model, optim::Optimizer& optimizer, data::DataLo
   return metrics.result();
 }
 
-Metrics evaluate(nn::Module& model, data::DataLoader& loader) {
-  model.eval();
-  NoGradGuard no_grad;
-  MetricsAccumulator metrics;
-  for (data::Batch& batch : loader) {
-    Tensor out = model(batch.images);
-    metrics.add(cross_entropy(out, batch.targets).item(), out, batch.targets);
-  }
-  return metrics.result();
-}
+Metrics evaluate(nn::Module& model, data::DataLoader& loader) { return evaluate_pass(model, loader, nullptr); }
 
 bool fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train_loader,
          data::DataLoader& test_loader, const FitOptions& options) {
@@ -105,20 +140,30 @@ bool fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train
     ++steps;
     if (options.on_step) options.on_step(step_in_epoch);
   };
+  FitEnd fit_end{options.callbacks};
   for (int64_t epoch = options.start_epoch; epoch < options.epochs; ++epoch) {
     const bool resumed_mid_epoch = epoch == options.start_epoch && options.start_step_in_epoch > 0;
     int64_t step_in_epoch = resumed_mid_epoch ? options.start_step_in_epoch : 0;
     MetricsAccumulator metrics = MetricsAccumulator::from(resumed_mid_epoch ? options.start_partial : MetricsAccumulator::Sums{});
     const std::string shuffle_state = train_loader.generator().get_state();
     if (resumed_mid_epoch) train_loader.start_next_pass_at(step_in_epoch);
+    for (Callback* c : options.callbacks) c->on_epoch_begin(epoch, step_in_epoch, train_loader.size());
+    const PassWatchers watchers{options.callbacks, epoch, &steps};
+    const auto epoch_start = std::chrono::steady_clock::now();
     if (!train_steps(model, optimizer, train_loader, step_in_epoch, metrics, on_step, options.stop_requested,
-                     governor.get())) {
+                     governor.get(), &watchers)) {
       if (options.on_interrupt)
         options.on_interrupt({epoch, step_in_epoch, steps, metrics.sums(), shuffle_state, elapsed()});
       return false;
     }
-    EpochReport report{epoch, metrics.result(), evaluate(model, test_loader), elapsed(), steps};
+    const auto test_start = std::chrono::steady_clock::now();
+    const Metrics test = evaluate_pass(model, test_loader, &watchers);
+    const auto test_end = std::chrono::steady_clock::now();
+    EpochReport report{epoch, metrics.result(), test, elapsed(), steps,
+                       std::chrono::duration<double>(test_start - epoch_start).count(),
+                       std::chrono::duration<double>(test_end - test_start).count()};
     if (options.on_epoch) options.on_epoch(report);
+    for (Callback* c : options.callbacks) c->on_epoch_end(report);
     if (options.stop_requested && options.stop_requested() && epoch + 1 < options.epochs) {
       // Stopped between epochs: the checkpoint of this epoch is the place to go on from.
       if (options.on_interrupt)

@@ -30,6 +30,8 @@ class Optimizer {
   // Drops every gradient (set_to_none=True, PyTorch 2's default).
   void zero_grad();
   const std::vector<Tensor>& params() const { return params_; }
+  // The learning rate the next step uses (torch: optimizer.param_groups[0]["lr"]).
+  virtual double lr() const = 0;
 
   // The state, sharing storage with the optimizer's own tensors (clone them for a snapshot).
   virtual OptimizerState state_dict() const = 0;
@@ -83,6 +85,7 @@ class SGD : public Optimizer {
   OptimizerState state_dict() const override;
   void load_state_dict(const OptimizerState& state) override;
   const SGDOptions& options() const { return options_; }
+  double lr() const override { return options_.lr; }
   // The momentum buffer of parameter i (undefined before its first step).
   const Tensor& momentum_buffer(size_t i) const { return buffers_.at(i); }
 
@@ -108,6 +111,7 @@ class Adam : public Optimizer {
   Adam(std::vector<Tensor> params, AdamOptions options);
   void step() override;
   const AdamOptions& options() const { return options_; }
+  double lr() const override { return options_.lr; }
   // state: "state.<i>.step", "exp_avg", "exp_avg_sq" (and "max_exp_avg_sq" with amsgrad);
   // hyperparameters: lr, betas.0, betas.1, eps, weight_decay, amsgrad.
   OptimizerState state_dict() const override;

@@ -9,35 +9,10 @@
 #include "fovea/data/dataloader.hpp"
 #include "fovea/nn/module.hpp"
 #include "fovea/optim/optimizer.hpp"
+#include "fovea/train/callback.hpp"
+#include "fovea/train/metrics.hpp"
 
 namespace fovea::train {
-
-// Averages over samples (not over batches, which would over-weight a short last batch).
-struct Metrics {
-  double loss = 0.0;
-  double accuracy = 0.0;
-  int64_t samples = 0;
-};
-
-// Accumulates per-batch results into sample-weighted means.
-class MetricsAccumulator {
- public:
-  // `mean_loss` is the batch's mean cross-entropy; `logits` is batch x classes.
-  void add(double mean_loss, const Tensor& logits, const std::vector<int64_t>& targets);
-  Metrics result() const;
-
-  // The running sums, to carry a half-done epoch through a checkpoint.
-  struct Sums {
-    double loss_sum = 0.0;
-    int64_t correct = 0, samples = 0;
-  };
-  Sums sums() const { return {loss_sum_, correct_, samples_}; }
-  static MetricsAccumulator from(const Sums& s);
-
- private:
-  double loss_sum_ = 0.0;
-  int64_t correct_ = 0, samples_ = 0;
-};
 
 // Called after each optimizer step with the step's index within the epoch.
 using StepHook = std::function<void(int64_t step)>;
@@ -47,13 +22,6 @@ Metrics train_epoch(nn::Module& model, optim::Optimizer& optimizer, data::DataLo
                     const StepHook& on_step = {});
 // One pass in eval mode under NoGradGuard.
 Metrics evaluate(nn::Module& model, data::DataLoader& loader);
-
-struct EpochReport {
-  int64_t epoch;            // 0-based, as the seed prints it
-  Metrics train, test;
-  double elapsed_seconds;   // since the run started (a resumed run counts the time before it)
-  int64_t steps = 0;        // optimizer steps completed since the run started
-};
 
 // Where a run stood when a stop was requested (Ctrl-C): after the step that was under way.
 struct Interruption {
@@ -78,6 +46,9 @@ struct FitOptions {
   double start_seconds = 0.0;
   std::function<void(const EpochReport&)> on_epoch;  // after each epoch's evaluation
   StepHook on_step;                                  // after each optimizer step
+  // Watchers of the run (progress line, logs, pictures: callback.hpp), called in this order after
+  // on_step and on_epoch. Not owned; they must outlive fit().
+  std::vector<Callback*> callbacks;
   // Asked after every step; when it says true the run stops there, calls on_interrupt and fit
   // returns false. The step itself always finishes: weights and optimizer stay consistent.
   std::function<bool()> stop_requested;
