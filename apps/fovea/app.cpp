@@ -27,7 +27,8 @@ std::string version_text() {
 std::vector<Command> add_commands(CLI::App& app, Clock::time_point started) {
   app.require_subcommand(1);
   app.set_version_flag("--version", version_text, "print the version, the build and the instruction sets in use, and exit");
-  return {add_train_command(app, started), add_eval_command(app), add_predict_command(app), add_export_command(app)};
+  return {add_train_command(app, started), add_eval_command(app), add_predict_command(app), add_export_command(app),
+          add_visualize_command(app)};
 }
 
 }  // namespace fovea::app

@@ -33,6 +33,7 @@ Command add_train_command(CLI::App& app, Clock::time_point started);
 Command add_eval_command(CLI::App& app);
 Command add_predict_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
+Command add_visualize_command(CLI::App& app);
 
 // --dataset, --data, --no-download: which images, from where.
 struct DataFlags {

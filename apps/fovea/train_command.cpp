@@ -17,6 +17,7 @@
 #include "command.hpp"
 #include "fovea/backend.hpp"
 #include "fovea/data/dataloader.hpp"
+#include "fovea/data/mnist.hpp"
 #include "fovea/error.hpp"
 #include "fovea/io/checkpoint.hpp"
 #include "fovea/io/save_load.hpp"
@@ -26,7 +27,9 @@
 #include "fovea/threads.hpp"
 #include "fovea/train/checkpointing.hpp"
 #include "fovea/train/metrics_log.hpp"
+#include "fovea/train/plot_writer.hpp"
 #include "fovea/train/progress.hpp"
+#include "fovea/train/tensorboard_logger.hpp"
 #include "fovea/train/trainer.hpp"
 
 namespace fovea::app {
@@ -182,10 +185,13 @@ void check_flags(const CLI::App& cmd, const TrainFlags& f) {
 struct Watchers {
   std::unique_ptr<train::ProgressLine> progress;
   std::unique_ptr<train::MetricsLog> log;
+  std::unique_ptr<train::PlotWriter> plots;
+  std::unique_ptr<train::TensorBoardLogger> tensorboard;
 
   std::vector<train::Callback*> callbacks() const {
     std::vector<train::Callback*> out;
-    for (train::Callback* c : std::initializer_list<train::Callback*>{progress.get(), log.get()})
+    for (train::Callback* c :
+         std::initializer_list<train::Callback*>{progress.get(), log.get(), plots.get(), tensorboard.get()})
       if (c) out.push_back(c);
     return out;
   }
@@ -200,12 +206,27 @@ auto made_for_flag(const std::string& flag, Make&& make) {
   }
 }
 
-Watchers make_watchers(const TrainFlags& f, const optim::Optimizer& optimizer) {
+std::vector<std::string> class_names(const data::Dataset& split) {
+  if (const auto* mnist_like = dynamic_cast<const data::MNISTLike*>(&split)) return mnist_like->classes();
+  return {};
+}
+
+Watchers make_watchers(const TrainFlags& f, nn::Module& model, const optim::Optimizer& optimizer,
+                       const data::Dataset& train_set, const data::Dataset& test_set,
+                       const std::vector<train::EpochReport>& history) {
   Watchers w;
   const bool on_terminal = ::isatty(STDOUT_FILENO) == 1;
   if (f.progress || (on_terminal && !f.no_progress)) w.progress = std::make_unique<train::ProgressLine>(stdout);
   if (!f.log.empty())
     w.log = made_for_flag("--log", [&] { return std::make_unique<train::MetricsLog>(f.log, optimizer, f.log_every); });
+  if (!f.plots.empty())
+    w.plots = made_for_flag("--plots", [&] {
+      return std::make_unique<train::PlotWriter>(f.plots, model, train_set, test_set, class_names(test_set), history);
+    });
+  if (!f.tensorboard.empty())
+    w.tensorboard = made_for_flag("--tensorboard", [&] {
+      return std::make_unique<train::TensorBoardLogger>(f.tensorboard, model, optimizer, train_set, class_names(test_set));
+    });
   return w;
 }
 
@@ -247,7 +268,7 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   }
   options.epochs = f.epochs;
 
-  const Watchers watchers = make_watchers(f, *optimizer);
+  const Watchers watchers = make_watchers(f, model, *optimizer, *train_set, *test_set, history);
   options.callbacks = watchers.callbacks();
 
   std::cout << model << std::endl;

@@ -52,12 +52,16 @@ Tensor Classifier::logits(const Tensor& images) {
   if (images.dim() != 4 || images.size(1) != 1 || images.size(2) != 28 || images.size(3) != 28)
     throw ShapeError("Classifier: expected N x 1 x 28 x 28 images, got " + to_string(images.shape()));
   NoGradGuard no_grad;
+  model_->eval();
+  return (*model_)(normalize(images));
+}
+
+Tensor Classifier::normalize(const Tensor& images) {
   Tensor normalized = Tensor::empty(images.shape());
   const float* in = images.data();
   float* out = normalized.data();
   for (int64_t i = 0; i < images.numel(); ++i) out[i] = (in[i] - kMean) / kStd;
-  model_->eval();
-  return (*model_)(normalized);
+  return normalized;
 }
 
 std::vector<Prediction> Classifier::classify_batch(const Tensor& images) {

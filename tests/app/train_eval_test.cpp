@@ -17,6 +17,7 @@
 #include "fovea/tensor.hpp"
 #include "support/idx_files.hpp"
 #include "support/run_cli.hpp"
+#include "support/small_mnist.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace fovea;
@@ -24,18 +25,9 @@ using fovea::testing::CliResult;
 using fovea::testing::expect_one_line_error;
 using fovea::testing::read_bytes;
 using fovea::testing::run_cli;
+using fovea::testing::write_small_split;
 
 namespace {
-
-// The first `count` images of a split of MNIST, as the IDX files MNIST reads.
-void write_small_split(const std::string& dir, bool train, uint32_t count) {
-  data::MNIST full(FOVEA_MNIST_DIR, train);
-  const std::string prefix = train ? "train" : "t10k";
-  std::vector<uint8_t> pixels(full.pixels().begin(), full.pixels().begin() + count * 28 * 28);
-  std::vector<uint8_t> labels(full.labels().begin(), full.labels().begin() + count);
-  fovea::testing::write_bytes(dir + "/" + prefix + "-images-idx3-ubyte", fovea::testing::idx_bytes({count, 28, 28}, pixels));
-  fovea::testing::write_bytes(dir + "/" + prefix + "-labels-idx1-ubyte", fovea::testing::idx_bytes({count}, labels));
-}
 
 class TrainEval : public ::testing::Test {
  protected:

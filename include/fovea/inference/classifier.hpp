@@ -47,6 +47,8 @@ class Classifier {
   Prediction classify_file(const std::string& path);
   // The raw scores of N x 1 x 28 x 28 images in [0, 1], N x classes.
   Tensor logits(const Tensor& images);
+  // What the model is fed for images in [0, 1] (any shape): the seed's Normalize(0.5, 0.5).
+  static Tensor normalize(const Tensor& images);
 
   models::CNNNet& model() { return *model_; }
 

@@ -1,0 +1,42 @@
+#include "fovea/train/tensorboard_logger.hpp"
+
+#include "dispensable_output.hpp"
+#include "fovea/train/plot_writer.hpp"
+#include "fovea/viz/model_pictures.hpp"
+
+namespace fovea::train {
+namespace {
+
+void add_picture(SummaryWriter& writer, const std::string& tag, const viz::Picture& picture, int64_t step) {
+  writer.add_image(tag, picture.png(), picture.width(), picture.height(), /*channels=*/4, step);  // cairo writes RGBA
+}
+
+}  // namespace
+
+TensorBoardLogger::TensorBoardLogger(const std::string& log_dir, const nn::Module& model,
+                                     const optim::Optimizer& optimizer, const data::Dataset& train_set,
+                                     const std::vector<std::string>& class_names)
+    : writer_(log_dir),
+      model_(model),
+      optimizer_(optimizer),
+      output_(std::make_unique<detail::DispensableOutput>("TensorBoard events " + writer_.path())) {
+  add_picture(writer_, "samples", sample_picture(train_set, class_names), 0);
+  writer_.flush();
+}
+
+TensorBoardLogger::~TensorBoardLogger() = default;
+
+void TensorBoardLogger::on_epoch_end(const EpochReport& r) {
+  output_->attempt([&] {
+    writer_.add_scalar("loss/train", r.train.loss, r.epoch);
+    writer_.add_scalar("loss/test", r.test.loss, r.epoch);
+    writer_.add_scalar("accuracy/train", r.train.accuracy, r.epoch);
+    writer_.add_scalar("accuracy/test", r.test.accuracy, r.epoch);
+    writer_.add_scalar("lr", optimizer_.lr(), r.epoch);
+    add_picture(writer_, "kernels", viz::model_kernels(model_), r.epoch);
+    for (const auto& [name, parameter] : model_.named_parameters()) writer_.add_histogram(name, parameter, r.epoch);
+    writer_.flush();
+  });
+}
+
+}  // namespace fovea::train
