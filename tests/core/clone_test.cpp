@@ -10,17 +10,11 @@
 #include "fovea/models/cnn_net.hpp"
 #include "fovea/nn/layers.hpp"
 #include "fovea/random.hpp"
+#include "support/same_values.hpp"
 
 using namespace fovea;
 
-namespace {
-bool same_values(const Tensor& a, const Tensor& b) {
-  if (a.shape() != b.shape()) return false;
-  for (int64_t i = 0; i < a.numel(); ++i)
-    if (a.data()[i] != b.data()[i]) return false;
-  return true;
-}
-}  // namespace
+using fovea::testing::same_values;
 
 static_assert(!std::is_copy_constructible_v<models::CNNNet>, "copying a module would alias its weights");
 static_assert(!std::is_copy_assignable_v<nn::Conv2d>, "copying a module would alias its weights");

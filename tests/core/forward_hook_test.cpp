@@ -14,19 +14,11 @@
 #include "fovea/nn/layers.hpp"
 #include "fovea/ops.hpp"
 #include "fovea/random.hpp"
+#include "support/same_values.hpp"
 
 using namespace fovea;
 
-namespace {
-
-bool same_values(const Tensor& a, const Tensor& b) {
-  if (a.shape() != b.shape()) return false;
-  for (int64_t i = 0; i < a.numel(); ++i)
-    if (a.data()[i] != b.data()[i]) return false;
-  return true;
-}
-
-}  // namespace
+using fovea::testing::same_values;
 
 TEST(ForwardHook, SeesTheModuleItsInputAndItsOutputAfterEachCall) {
   manual_seed(1);
