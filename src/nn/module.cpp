@@ -14,10 +14,10 @@ Tensor Module::operator()(const Tensor& input) {
     output = forward(input);
   }
   if (!has_forward_hooks()) return output;
-  // A copy of the list: a hook may remove itself (or register another) while it runs.
+  // A snapshot of the list: a hook may remove itself (or register another) while it runs.
   const auto hooks = forward_hooks_->hooks;
   for (const auto& [id, hook] : hooks)
-    if (std::optional<Tensor> replaced = hook(*this, input, output)) output = std::move(*replaced);
+    if (std::optional<Tensor> replaced = (*hook)(*this, input, output)) output = std::move(*replaced);
   return output;
 }
 
@@ -25,7 +25,7 @@ RemovableHandle Module::add_forward_hook(ForwardHook hook) {
   if (!hook) throw ValueError(describe() + ": register_forward_hook was given an empty hook");
   if (!forward_hooks_) forward_hooks_ = std::make_shared<detail::ForwardHooks>();
   const uint64_t id = forward_hooks_->next_id++;
-  forward_hooks_->hooks.emplace_back(id, std::move(hook));
+  forward_hooks_->hooks.emplace_back(id, std::make_shared<ForwardHook>(std::move(hook)));
   return RemovableHandle(forward_hooks_, id);
 }
 

@@ -15,9 +15,9 @@ MetricsLog::MetricsLog(const std::string& path, const optim::Optimizer& optimize
       output_(std::make_unique<detail::DispensableOutput>("metrics log " + path)) {
   if (log_every < 0) throw ValueError("MetricsLog: log_every must be >= 0, got " + std::to_string(log_every));
   namespace fs = std::filesystem;
-  if (fs::is_directory(path)) throw IOError(path + ": is a folder, expected a file name for the metrics log");
-  const fs::path folder = fs::absolute(path).parent_path();
   std::error_code ec;
+  if (fs::is_directory(path, ec)) throw IOError(path + ": is a folder, expected a file name for the metrics log");
+  const fs::path folder = fs::absolute(path, ec).parent_path();
   fs::create_directories(folder, ec);
   if (ec) throw IOError(path + ": cannot create its folder " + folder.string() + " (" + ec.message() + ")");
   file_ = std::fopen(path.c_str(), "a");
@@ -45,7 +45,7 @@ void MetricsLog::on_train_step(const TrainStep& s) {
 void MetricsLog::on_epoch_end(const EpochReport& r) {
   if (output_->off()) return;
   const double seconds = r.train_seconds + r.test_seconds;
-  const double images_per_second = r.train_seconds > 0 ? static_cast<double>(r.train.samples) / r.train_seconds : 0.0;
+  const double images_per_second = r.train_seconds > 0 ? static_cast<double>(r.trained_samples) / r.train_seconds : 0.0;
   nlohmann::ordered_json record = {{"epoch", r.epoch},
                                    {"step", r.steps},
                                    {"train_loss", r.train.loss},

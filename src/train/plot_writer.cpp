@@ -56,7 +56,8 @@ PlotWriter::PlotWriter(std::string folder, nn::Module& model, const data::Datase
     throw IOError(folder_ + ": cannot create the folder for the pictures (" +
                   (ec ? ec.message() : std::string("a file of that name is in the way")) + ")");
   // The first picture, written now: a folder that cannot be written fails before training.
-  sample_picture(train_set, class_names_).save_png((std::filesystem::path(folder_) / "samples.png").string());
+  if (train_set.size() > 0)
+    sample_picture(train_set, class_names_).save_png((std::filesystem::path(folder_) / "samples.png").string());
 }
 
 PlotWriter::~PlotWriter() = default;
@@ -72,8 +73,9 @@ void PlotWriter::on_eval_begin(int64_t, int64_t) {
 
 void PlotWriter::on_eval_batch(const EvalBatch& b) {
   if (output_->off()) return;
-  const int64_t classes = b.logits.size(1);
-  if (classes != static_cast<int64_t>(class_names_.size())) return;  // a model of another width: nothing to tally
+  const int64_t classes = b.logits.dim() == 2 ? b.logits.size(1) : 0;
+  // A model of another width, or batches that are not images: nothing to tally.
+  if (classes != static_cast<int64_t>(class_names_.size()) || b.batch.images.dim() != 4) return;
   const float* logits = b.logits.data();
   const Tensor& images = b.batch.images;
   const int64_t per_image = images.numel() / std::max<int64_t>(b.batch.size(), 1);
@@ -99,13 +101,23 @@ void PlotWriter::on_eval_batch(const EvalBatch& b) {
 
 void PlotWriter::on_epoch_end(const EpochReport& report) {
   history_.push_back(point(report));
-  output_->attempt([&] {
-    save(viz::training_curves(history_), "curves.png");
-    if (!confusion_.empty()) save(viz::confusion_matrix(confusion_, class_names_), "confusion.png");
-    save(viz::model_kernels(model_), "kernels.png");
-    save(viz::model_feature_maps(model_, test_set_.get(0).image), "feature_maps.png");
-    if (!mistakes_.empty()) save(viz::mistakes(mistakes_, class_names_), "mistakes.png");
-  });
+  // Epochs whose loss went to NaN or infinity are left out of the curves (the epoch lines show
+  // them); the others still tell how the run got there.
+  std::vector<viz::EpochPoint> finite;
+  for (const viz::EpochPoint& p : history_)
+    if (std::isfinite(p.train_loss) && std::isfinite(p.test_loss) && std::isfinite(p.train_accuracy) &&
+        std::isfinite(p.test_accuracy))
+      finite.push_back(p);
+  // Each picture on its own: one that cannot be drawn (NaN weights) does not stop the others.
+  if (!finite.empty()) output_->attempt([&] { save(viz::training_curves(finite), "curves.png"); }, "curves.png");
+  if (!confusion_.empty())
+    output_->attempt([&] { save(viz::confusion_matrix(confusion_, class_names_), "confusion.png"); }, "confusion.png");
+  output_->attempt([&] { save(viz::model_kernels(model_), "kernels.png"); }, "kernels.png");
+  if (test_set_.size() > 0)
+    output_->attempt([&] { save(viz::model_feature_maps(model_, test_set_.get(0).image), "feature_maps.png"); },
+                     "feature_maps.png");
+  if (!mistakes_.empty())
+    output_->attempt([&] { save(viz::mistakes(mistakes_, class_names_), "mistakes.png"); }, "mistakes.png");
 }
 
 }  // namespace fovea::train

@@ -20,23 +20,27 @@ TensorBoardLogger::TensorBoardLogger(const std::string& log_dir, const nn::Modul
       model_(model),
       optimizer_(optimizer),
       output_(std::make_unique<detail::DispensableOutput>("TensorBoard events " + writer_.path())) {
-  add_picture(writer_, "samples", sample_picture(train_set, class_names), 0);
+  if (train_set.size() > 0) add_picture(writer_, "samples", sample_picture(train_set, class_names), 0);
   writer_.flush();
 }
 
 TensorBoardLogger::~TensorBoardLogger() = default;
 
 void TensorBoardLogger::on_epoch_end(const EpochReport& r) {
+  // The scalars first and on their own (NaN is written as NaN, as PyTorch does): they are what
+  // shows a run going wrong. A kernels picture or a histogram that cannot be made from non-finite
+  // weights is skipped alone.
   output_->attempt([&] {
     writer_.add_scalar("loss/train", r.train.loss, r.epoch);
     writer_.add_scalar("loss/test", r.test.loss, r.epoch);
     writer_.add_scalar("accuracy/train", r.train.accuracy, r.epoch);
     writer_.add_scalar("accuracy/test", r.test.accuracy, r.epoch);
     writer_.add_scalar("lr", optimizer_.lr(), r.epoch);
-    add_picture(writer_, "kernels", viz::model_kernels(model_), r.epoch);
-    for (const auto& [name, parameter] : model_.named_parameters()) writer_.add_histogram(name, parameter, r.epoch);
-    writer_.flush();
   });
+  output_->attempt([&] { add_picture(writer_, "kernels", viz::model_kernels(model_), r.epoch); }, "the kernels image");
+  for (const auto& [name, parameter] : model_.named_parameters())
+    output_->attempt([&] { writer_.add_histogram(name, parameter, r.epoch); }, "the histogram of " + name);
+  output_->attempt([&] { writer_.flush(); });
 }
 
 }  // namespace fovea::train

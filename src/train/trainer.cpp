@@ -61,13 +61,15 @@ bool train_steps(nn::Module& model, optim::Optimizer& optimizer, data::DataLoade
       const int threads = governor->after_step(std::chrono::duration<double>(now - step_start).count());
       if (threads != get_num_threads()) set_num_threads(threads);
     }
-    step_start = now;
     if (on_step) on_step(step);
     ++step;
     if (watchers) {
       const TrainStep info{watchers->epoch, step, loader.size(), *watchers->run_steps, loss_value, batch, metrics};
       for (Callback* c : watchers->callbacks) c->on_train_step(info);
     }
+    // The next step's time starts here: what the callbacks cost is not the training's, and must
+    // not move the thread governor.
+    step_start = std::chrono::steady_clock::now();
     if (stop && stop() && step < loader.size()) return false;
   }
   return true;
@@ -150,6 +152,7 @@ bool fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train
     for (Callback* c : options.callbacks) c->on_epoch_begin(epoch, step_in_epoch, train_loader.size());
     const PassWatchers watchers{options.callbacks, epoch, &steps};
     const auto epoch_start = std::chrono::steady_clock::now();
+    const int64_t samples_before = metrics.sums().samples;
     if (!train_steps(model, optimizer, train_loader, step_in_epoch, metrics, on_step, options.stop_requested,
                      governor.get(), &watchers)) {
       if (options.on_interrupt)
@@ -161,7 +164,8 @@ bool fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train
     const auto test_end = std::chrono::steady_clock::now();
     EpochReport report{epoch, metrics.result(), test, elapsed(), steps,
                        std::chrono::duration<double>(test_start - epoch_start).count(),
-                       std::chrono::duration<double>(test_end - test_start).count()};
+                       std::chrono::duration<double>(test_end - test_start).count(),
+                       metrics.sums().samples - samples_before};
     if (options.on_epoch) options.on_epoch(report);
     for (Callback* c : options.callbacks) c->on_epoch_end(report);
     if (options.stop_requested && options.stop_requested() && epoch + 1 < options.epochs) {

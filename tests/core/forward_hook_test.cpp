@@ -86,6 +86,16 @@ TEST(ForwardHook, RemoveTakesItOffOnceAndIsSafeAfterTheModuleIsGone) {
   EXPECT_EQ(calls, 2);
 }
 
+TEST(ForwardHook, AHookKeepsItsStateFromCallToCall) {
+  nn::ReLU relu;
+  std::vector<int> seen;
+  relu.register_forward_hook([&seen, calls = 0](nn::Module&, const Tensor&, const Tensor&) mutable {
+    seen.push_back(++calls);
+  });
+  for (int i = 0; i < 3; ++i) relu(full({1}, 1.0f));
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+}
+
 TEST(ForwardHook, AnEmptyHookIsRefusedNamingTheLayer) {
   nn::ReLU relu;
   EXPECT_THROW(relu.register_forward_hook(nn::ForwardHook{}), ValueError);

@@ -4,6 +4,8 @@
 // the run goes on and nothing more is tried.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -69,7 +71,7 @@ TEST(PlotWriter, DrawsSamplesAtOnceAndTheRestAfterEachEpoch) {
   EXPECT_FALSE(fs::exists(folder + "/curves.png"));
   // Images 0..5 right; 6, 7, 8, 9 wrong with rising confidence: the three most confident are kept.
   evaluate(plots, set, {0, 1, 2, 3, 4, 5, 0, 0, 0, 0}, {9, 9, 9, 9, 9, 9, 1, 2, 3, 4});
-  plots.on_epoch_end({0, {0.5, 0.6, 10}, {0.4, 0.6, 10}, 1.0, 1, 0.8, 0.2});
+  plots.on_epoch_end({0, {0.5, 0.6, 10}, {0.4, 0.6, 10}, 1.0, 1, 0.8, 0.2, 10});
   for (const std::string name : {"curves", "confusion", "kernels", "feature_maps", "mistakes"})
     EXPECT_TRUE(fs::exists(folder + "/" + name + ".png")) << name;
   const auto mistakes_before = fs::file_size(folder + "/mistakes.png");
@@ -108,4 +110,26 @@ TEST(PlotWriter, AFolderLostMidRunIsOneWarningAndTheRunGoesOn) {
   const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(err.rfind("fovea: warning: stopped writing the pictures in " + folder + ": ", 0), 0u) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+TEST(PlotWriter, NanWeightsSkipTheirPicturesAloneWithOneWarningEach) {
+  fovea::testing::TempDir dir;
+  models::CNNNet model;
+  TenImages set;
+  const std::string folder = dir / "plots";
+  train::PlotWriter plots(folder, model, set, set, digit_names());
+  Tensor& w = model.conv1->named_parameters()[0].second;
+  w.data()[0] = NAN;  // a run that diverged
+  ::testing::internal::CaptureStderr();
+  for (int64_t epoch = 0; epoch < 2; ++epoch) {
+    evaluate(plots, set, {0, 1, 2, 3, 4, 5, 6, 7, 8, 0}, {9, 9, 9, 9, 9, 9, 9, 9, 9, 9});
+    const double loss = epoch == 0 ? 0.5 : NAN;
+    plots.on_epoch_end({epoch, {loss, 0.6, 10}, {loss, 0.6, 10}, 1.0, 1, 0.8, 0.2, 10});
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  // The curves (the finite epoch), the confusion matrix and the mistakes are still drawn.
+  for (const std::string name : {"curves", "confusion", "mistakes"}) EXPECT_TRUE(fs::exists(folder + "/" + name + ".png")) << name;
+  EXPECT_FALSE(fs::exists(folder + "/kernels.png"));
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1 + (fs::exists(folder + "/feature_maps.png") ? 0 : 1)) << err;
+  EXPECT_NE(err.find("skipped kernels.png"), std::string::npos) << err;
 }

@@ -117,7 +117,7 @@ TEST(MetricsLog, WritesAnEpochRecordAndEveryNthStepAsJsonLines) {
     FakeBatch b(4);
     train::MetricsAccumulator running;
     for (int64_t step = 1; step <= 5; ++step) log.on_train_step({0, step, 5, step, 0.5 / step, b.batch, running});
-    train::EpochReport report{0, {0.4, 0.75, 20}, {0.3, 0.875, 8}, 2.5, 5, 2.0, 0.5};
+    train::EpochReport report{0, {0.4, 0.75, 20}, {0.3, 0.875, 8}, 2.5, 5, 2.0, 0.5, 20};
     log.on_epoch_end(report);
     // Flushed as written: the lines are there before the log is closed.
     ASSERT_EQ(lines_of(path).size(), 3u);

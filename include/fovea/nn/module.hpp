@@ -47,7 +47,9 @@ using ForwardHook = std::function<std::optional<Tensor>(Module& module, const Te
 namespace detail {
 struct ForwardHooks {
   uint64_t next_id = 0;
-  std::vector<std::pair<uint64_t, ForwardHook>> hooks;
+  // Shared, so a call runs the hooks themselves (a stateful hook keeps its state) from a snapshot
+  // of the list that a hook removing itself cannot disturb.
+  std::vector<std::pair<uint64_t, std::shared_ptr<ForwardHook>>> hooks;
 };
 }  // namespace detail
 

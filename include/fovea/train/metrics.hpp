@@ -41,6 +41,7 @@ struct EpochReport {
   int64_t steps = 0;        // optimizer steps completed since the run started
   double train_seconds = 0.0;  // this epoch's training pass (of a resumed epoch: the part this run did)
   double test_seconds = 0.0;   // this epoch's evaluation
+  int64_t trained_samples = 0;  // training images this run passed in train_seconds (train.samples less a resumed epoch's earlier ones)
 };
 
 }  // namespace fovea::train
