@@ -13,6 +13,9 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # The fovea command finds libfovea next to it through its RPATH ($ORIGIN/../lib); tell
 # dpkg-shlibdeps the same, so it does not look for libfovea among the system's packages.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR})
+# What no binary links but the pictures need: their text is set in DejaVu Sans, which cairo finds
+# through fontconfig. CPack adds this to the computed Depends.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "fonts-dejavu-core")
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)  # a shlibs file, so packages built on fovea get their Depends too
 set(CPACK_STRIP_FILES ON)
 include(CPack)

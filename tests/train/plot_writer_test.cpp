@@ -118,7 +118,7 @@ TEST(PlotWriter, NanWeightsSkipTheirPicturesAloneWithOneWarningEach) {
   TenImages set;
   const std::string folder = dir / "plots";
   train::PlotWriter plots(folder, model, set, set, digit_names());
-  Tensor& w = model.conv1->named_parameters()[0].second;
+  Tensor w = model.conv1->named_parameters()[0].second;  // a handle on the weight's storage
   w.data()[0] = NAN;  // a run that diverged
   ::testing::internal::CaptureStderr();
   for (int64_t epoch = 0; epoch < 2; ++epoch) {
