@@ -38,8 +38,8 @@ void TensorBoardLogger::on_epoch_end(const EpochReport& r) {
     writer_.add_scalar("lr", optimizer_.lr(), r.epoch);
   });
   output_->attempt([&] { add_picture(writer_, "kernels", viz::model_kernels(model_), r.epoch); }, "the kernels image");
-  for (const auto& [name, parameter] : model_.named_parameters())
-    output_->attempt([&] { writer_.add_histogram(name, parameter, r.epoch); }, "the histogram of " + name);
+  for (const auto& named : model_.named_parameters())  // not a structured binding: clang 14 cannot capture one
+    output_->attempt([&] { writer_.add_histogram(named.first, named.second, r.epoch); }, "the histogram of " + named.first);
   output_->attempt([&] { writer_.flush(); });
 }
 
