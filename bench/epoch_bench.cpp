@@ -38,13 +38,13 @@ std::pair<Tensor, std::vector<int64_t>> preload(const data::MNISTLike& set) {
 }
 
 void gather(const Tensor& x, const std::vector<int64_t>& y, const std::vector<int64_t>& idx, int64_t begin,
-            int64_t count, Tensor& bx, std::vector<int64_t>& by) {
+            int64_t count, Tensor& bx, Tensor& by) {
   const int64_t plane = x.numel() / x.size(0);
   bx = Tensor::empty({count, 1, x.size(2), x.size(3)});
-  by.resize(count);
+  if (!by.defined() || by.numel() != count) by = Tensor::empty({count}, kInt64);
   for (int64_t i = 0; i < count; ++i) {
     std::memcpy(bx.data() + i * plane, x.data() + idx[begin + i] * plane, plane * sizeof(float));
-    by[i] = y[idx[begin + i]];
+    by.data_ptr<int64_t>()[i] = y[idx[begin + i]];
   }
 }
 
@@ -163,7 +163,7 @@ int main(int argc, char** argv) try {
   std::vector<int64_t> order(n);
   std::vector<double> train_times;
   Tensor bx;
-  std::vector<int64_t> by;
+  Tensor by;
   for (int e = 0; e < epochs + profile; ++e) {
     const bool profiling = e >= epochs;
     profiler::enable(profiling);

@@ -95,8 +95,8 @@ int main(int argc, char** argv) try {
       opt.zero_grad();                               // reset gradients
       loss.backward();                               // back propagation
       opt.step();                                    // update parameters
-      std::vector<int64_t> pred = out.argmax(1);     // the most probable class
-      for (int64_t i = 0; i < batch.size(); ++i) train_correct += pred[i] == batch.targets[i];
+      // The most probable class, compared with the truth: a bool tensor, summed.
+      train_correct += sum(eq(out.argmax(1), batch.targets)).item<int64_t>();
       train_loss += loss.item() * batch.size();
       train_seen += batch.size();
     }
@@ -110,8 +110,7 @@ int main(int argc, char** argv) try {
       for (data::Batch& batch : test_loader) {
         Tensor out = model(batch.images);
         Tensor loss = cross_entropy(out, batch.targets);
-        std::vector<int64_t> pred = out.argmax(1);
-        for (int64_t i = 0; i < batch.size(); ++i) eval_correct += pred[i] == batch.targets[i];
+        eval_correct += sum(eq(out.argmax(1), batch.targets)).item<int64_t>();
         eval_loss += loss.item() * batch.size();
         eval_seen += batch.size();
       }

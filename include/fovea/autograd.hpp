@@ -29,8 +29,10 @@ class Node {
   // an input that needs no gradient.
   using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
 
-  Node(std::string name, std::vector<Tensor> inputs, BackwardFn backward)
-      : name_(std::move(name)), inputs_(std::move(inputs)), backward_(std::move(backward)) {}
+  // `saved` lists the tensors the backward function reads (captured in it): each one's storage
+  // version is noted now and checked before backward runs, so a saved tensor overwritten in place
+  // in between is an error instead of a wrong gradient, as in PyTorch.
+  Node(std::string name, std::vector<Tensor> inputs, BackwardFn backward, const std::vector<Tensor>& saved = {});
 
   const std::string& name() const { return name_; }
   const std::vector<Tensor>& inputs() const { return inputs_; }
@@ -44,6 +46,11 @@ class Node {
   std::string name_;
   std::vector<Tensor> inputs_;
   BackwardFn backward_;
+  struct SavedVersion {
+    std::shared_ptr<Storage> storage;
+    uint64_t version;
+  };
+  std::vector<SavedVersion> saved_;
 };
 
 // Whether ops record graphs right now (thread-local, as in PyTorch).
@@ -65,8 +72,14 @@ class NoGradGuard {
 bool needs_graph(std::initializer_list<const Tensor*> inputs);
 
 // Attaches a node to `output` (marks it requires_grad). The inputs are the op's tensor arguments in
-// the order `backward` returns their gradients.
-void record(Tensor& output, std::string name, std::vector<Tensor> inputs, Node::BackwardFn backward);
+// the order `backward` returns their gradients: backward returns exactly one gradient per input
+// (undefined for one that needs none). `saved` lists the tensors backward reads (see Node).
+//
+// A backward function must not capture the op's own output (`out`): the output holds the node,
+// the node the function, and the function the output, a cycle that is never freed. Capture
+// `out.detach()` instead, which shares the values but not the node.
+void record(Tensor& output, std::string name, std::vector<Tensor> inputs, Node::BackwardFn backward,
+            const std::vector<Tensor>& saved = {});
 
 // Runs reverse-mode differentiation from `root`; `grad_output` defaults to ones for a scalar.
 void run_backward(const Tensor& root, const Tensor& grad_output);

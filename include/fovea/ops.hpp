@@ -1,9 +1,23 @@
 #pragma once
-// Differentiable operations as free functions, the counterpart of torch.nn.functional.
-// Each computes with a kernel from src/kernels and, when a graph is being recorded, attaches a
-// node whose backward calls the matching backward kernels. Shapes follow PyTorch: images are
-// N x C x H x W, linear inputs are N x in_features.
+// Differentiable operations as free functions, the counterpart of torch.* and torch.nn.functional,
+// with PyTorch's names, defaults and semantics. Each computes with a kernel from src/kernels and,
+// when a graph is being recorded, attaches a node whose backward calls the matching backward
+// kernels or composes these ops. Shapes follow PyTorch: images are N x C x H x W, linear inputs
+// are N x in_features.
+//
+// Broadcasting: binary ops and `where` follow NumPy/PyTorch's rule: shapes are aligned at the
+// right, and sizes must be equal or one of them 1 (that dimension is then repeated). The
+// gradient of a broadcast input is summed back to its shape.
+//
+// Dimensions: every `dim` may be negative (counted from the end). Reductions take one dimension
+// or several (`Shape dims`; an empty list means all of them) and `keepdim`.
+//
+// Dtypes: arithmetic is float32; comparisons give bool tensors; indices and class targets are
+// int64 tensors; masks are bool tensors. An op given a dtype it does not take throws TypeError.
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -11,20 +25,148 @@
 
 namespace fovea {
 
-// ---- elementwise and reductions ----
-Tensor add(const Tensor& a, const Tensor& b);  // same shape
-Tensor sub(const Tensor& a, const Tensor& b);
+// ---- broadcasting ----
+// The shape a and b broadcast to, or a ShapeError naming `op` and both shapes.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op = "broadcast_shapes");
+// Sums `grad` over the dimensions along which `shape` was broadcast to grad's shape (the gradient
+// of a broadcast). Not differentiable.
+Tensor sum_to(const Tensor& grad, const Shape& shape);
+
+// ---- elementwise arithmetic (broadcasting) ----
+Tensor add(const Tensor& a, const Tensor& b, float alpha = 1.0f);  // a + alpha * b
+Tensor sub(const Tensor& a, const Tensor& b, float alpha = 1.0f);  // a - alpha * b
 Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor add(const Tensor& a, float s);
+Tensor sub(const Tensor& a, float s);
 Tensor mul(const Tensor& a, float s);
-Tensor sum(const Tensor& a);   // all elements -> shape []
-Tensor mean(const Tensor& a);  // all elements -> shape []
+Tensor div(const Tensor& a, float s);
+Tensor rsub(const Tensor& a, float s);  // s - a
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);
 Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, float s);
+Tensor operator-(const Tensor& a, float s);
 Tensor operator*(const Tensor& a, float s);
+Tensor operator/(const Tensor& a, float s);
+Tensor operator+(float s, const Tensor& a);
+Tensor operator-(float s, const Tensor& a);
+Tensor operator*(float s, const Tensor& a);
+Tensor operator/(float s, const Tensor& a);
+Tensor operator-(const Tensor& a);
+Tensor& operator+=(Tensor& a, const Tensor& b);
+Tensor& operator-=(Tensor& a, const Tensor& b);
+Tensor& operator*=(Tensor& a, const Tensor& b);
+Tensor& operator/=(Tensor& a, const Tensor& b);
+Tensor& operator+=(Tensor& a, float s);
+Tensor& operator-=(Tensor& a, float s);
+Tensor& operator*=(Tensor& a, float s);
+Tensor& operator/=(Tensor& a, float s);
+
+// ---- elementwise math ----
+Tensor neg(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor rsqrt(const Tensor& x);
+Tensor pow(const Tensor& x, float exponent);
+Tensor pow(const Tensor& x, const Tensor& exponent);
+Tensor clamp(const Tensor& x, std::optional<float> min, std::optional<float> max);
+// maximum/minimum propagate NaN, as PyTorch's.
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+// Elements of a where condition (bool) holds, of b elsewhere; all three broadcast.
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& condition, const Tensor& a, float b);
+Tensor where(const Tensor& condition, float a, const Tensor& b);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, float value);
 
 // ---- activations ----
 Tensor relu(const Tensor& x);
+Tensor leaky_relu(const Tensor& x, float negative_slope = 0.01f);
+Tensor sigmoid(const Tensor& x);
+Tensor tanh(const Tensor& x);
+// approximate: "none" (x * Phi(x), with erf) or "tanh", as F.gelu.
+Tensor gelu(const Tensor& x, const std::string& approximate = "none");
+Tensor silu(const Tensor& x);  // x * sigmoid(x), a.k.a. Swish
+
+// ---- comparisons (broadcasting; bool results, no gradient) ----
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, float s);
+Tensor ne(const Tensor& a, float s);
+Tensor lt(const Tensor& a, float s);
+Tensor le(const Tensor& a, float s);
+Tensor gt(const Tensor& a, float s);
+Tensor ge(const Tensor& a, float s);
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, float s);
+Tensor operator!=(const Tensor& a, float s);
+Tensor operator<(const Tensor& a, float s);
+Tensor operator<=(const Tensor& a, float s);
+Tensor operator>(const Tensor& a, float s);
+Tensor operator>=(const Tensor& a, float s);
+Tensor logical_not(const Tensor& x);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+
+// ---- reductions ----
+// Over all elements (shape []) or over `dims` (an empty list: all), keeping reduced dimensions as
+// size 1 when keepdim. sum and mean accumulate in double: the result does not depend on the order
+// or the number of threads.
+Tensor sum(const Tensor& x);
+Tensor sum(const Tensor& x, const Shape& dims, bool keepdim = false);
+Tensor mean(const Tensor& x);
+Tensor mean(const Tensor& x, const Shape& dims, bool keepdim = false);
+// Unbiased (divides by N - 1) by default, as torch.var.
+Tensor var(const Tensor& x, bool unbiased = true);
+Tensor var(const Tensor& x, const Shape& dims, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& x, bool unbiased = true);
+Tensor std(const Tensor& x, const Shape& dims, bool unbiased = true, bool keepdim = false);
+// The largest element (shape []), or (values, int64 indices) along dim; NaN counts as the largest,
+// and ties give the first index, as PyTorch on CPU.
+Tensor max(const Tensor& x);
+Tensor min(const Tensor& x);
+std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
+std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false);
+// int64 indices along dim, or into the flattened tensor when dim is not given.
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor logsumexp(const Tensor& x, const Shape& dims, bool keepdim = false);
+Tensor softmax(const Tensor& x, int64_t dim);
+// Computed as x - max - log(sum(exp(x - max))): stable for any logits.
+Tensor log_softmax(const Tensor& x, int64_t dim);
+
+// ---- shape and indexing (besides Tensor's view methods) ----
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+// `pad` lists (before, after) pairs starting from the last dimension, as F.pad:
+// {left, right, top, bottom, ...}. mode "constant" (with value) or "reflect" (the edge not
+// repeated; each pad smaller than its dimension).
+Tensor pad(const Tensor& x, const Shape& pad, const std::string& mode = "constant", float value = 0.0f);
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor flip(const Tensor& x, const Shape& dims);
+
+// ---- linear algebra (oneDNN's sgemm, the path Linear uses) ----
+// torch.matmul: 1-D and 2-D operands as vectors and matrices; more dimensions are batches of
+// matrices, the batch dimensions broadcasting.
+Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor mm(const Tensor& a, const Tensor& b);    // [n, k] x [k, m]
+Tensor bmm(const Tensor& a, const Tensor& b);   // [b, n, k] x [b, k, m]
+// beta * input + alpha * (a @ b), input broadcast to [n, m].
+Tensor addmm(const Tensor& input, const Tensor& a, const Tensor& b, float beta = 1.0f, float alpha = 1.0f);
 
 // ---- convolution and pooling ----
 // PyTorch's F.conv2d with groups=1, dilation=1. `bias` may be undefined.
@@ -52,11 +194,28 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias);
 Tensor dropout(const Tensor& input, float p, bool training);
 
 // ---- losses ----
-// Along dim 1 of an N x C tensor, computed as x - max - log(sum(exp(x - max))).
-Tensor log_softmax(const Tensor& input);
-// Mean over the batch of -log_probs[i, target[i]].
-Tensor nll_loss(const Tensor& log_probs, const std::vector<int64_t>& target);
-// nll_loss(log_softmax(logits)) in one stable step, mean reduction, as nn.CrossEntropyLoss().
-Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& target);
+// How a loss combines its per-element values, as PyTorch's reduction='none' | 'mean' | 'sum'.
+enum class Reduction { None, Mean, Sum };
+
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
+                      float beta = 1.0f);
+// `weight` (broadcast to input) and `pos_weight` (per class, the last dimension) may be undefined.
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
+                                        Reduction reduction = Reduction::Mean, const Tensor& pos_weight = Tensor());
+
+// Options of nll_loss and cross_entropy, as their keyword arguments in PyTorch.
+struct ClassLossOptions {
+  Tensor weight;               // per class (float32 [C]); undefined: all 1
+  int64_t ignore_index = -100;  // targets equal to it add nothing, and do not count in the mean
+  Reduction reduction = Reduction::Mean;
+  float label_smoothing = 0.0f;  // cross_entropy only: in [0, 1]
+};
+// Inputs are [N, C] or [N, C, d1, ...] with int64 targets [N] or [N, d1, ...] (class indices).
+// The weighted mean divides by the sum of the weights of the targets that count, as PyTorch.
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const ClassLossOptions& options = {});
+// nll_loss(log_softmax(logits, 1)) in one stable step, as F.cross_entropy.
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, const ClassLossOptions& options = {});
 
 }  // namespace fovea

@@ -5,6 +5,7 @@
 #include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
 #include "fovea/profiler.hpp"
+#include "tensor/tensor_impl.hpp"
 
 namespace fovea {
 
@@ -17,16 +18,30 @@ bool grad_mode_enabled() { return grad_mode; }
 NoGradGuard::NoGradGuard() : previous_(grad_mode) { grad_mode = false; }
 NoGradGuard::~NoGradGuard() { grad_mode = previous_; }
 
+Node::Node(std::string name, std::vector<Tensor> inputs, BackwardFn backward, const std::vector<Tensor>& saved)
+    : name_(std::move(name)), inputs_(std::move(inputs)), backward_(std::move(backward)) {
+  for (const Tensor& t : saved)
+    if (t.defined()) saved_.push_back({t.impl()->storage, t.impl()->storage->version});
+}
+
 std::vector<Tensor> Node::apply(const Tensor& grad_output) {
-  if (!backward_)
-    throw Error("trying to backward through the graph a second time (" + name_ +
-                " has already run and freed its saved tensors)");
-  return backward_(grad_output);
+  FOVEA_CHECK(backward_, Error, "trying to backward through the graph a second time (", name_,
+              " has already run and freed its saved tensors)");
+  for (const SavedVersion& s : saved_)
+    FOVEA_CHECK(s.storage->version == s.version, Error, "one of the tensors needed for the gradient of ", name_,
+                " has been modified by an in-place operation (its storage is at version ", s.storage->version,
+                ", expected version ", s.version, ")");
+  std::vector<Tensor> grads = backward_(grad_output);
+  // record() may come from a user's own op, so this is reported as an error in that op, not in fovea.
+  FOVEA_CHECK(grads.size() == inputs_.size(), Error, "the backward of ", name_, " returned ", grads.size(),
+              " gradients for ", inputs_.size(), " inputs (expected one per input, undefined where none)");
+  return grads;
 }
 
 void Node::release() {
   backward_ = nullptr;
   inputs_.clear();
+  saved_.clear();
 }
 
 bool needs_graph(std::initializer_list<const Tensor*> inputs) {
@@ -36,12 +51,13 @@ bool needs_graph(std::initializer_list<const Tensor*> inputs) {
   return false;
 }
 
-void record(Tensor& output, std::string name, std::vector<Tensor> inputs, Node::BackwardFn backward) {
+void record(Tensor& output, std::string name, std::vector<Tensor> inputs, Node::BackwardFn backward,
+            const std::vector<Tensor>& saved) {
   output.impl()->requires_grad = true;
   // Under the profiler a node is labelled with the module that created it, so backward time is
   // reported per layer.
   if (profiler::enabled() && !profiler::current_module().empty()) name = profiler::current_module() + " / " + name;
-  output.set_grad_fn(std::make_shared<Node>(std::move(name), std::move(inputs), std::move(backward)));
+  output.set_grad_fn(std::make_shared<Node>(std::move(name), std::move(inputs), std::move(backward), saved));
 }
 
 namespace {
@@ -53,9 +69,7 @@ void accumulate(Tensor& slot, const Tensor& g) {
   if (!slot.defined()) {
     slot = g;
   } else {
-    Tensor sum = slot.clone();
-    sum.add_(g);
-    slot = sum;
+    slot = detail::sum_of(slot, g);
   }
 }
 
@@ -106,9 +120,9 @@ void run_backward(const Tensor& root, const Tensor& grad_output) {
   if (root.is_leaf()) {
     Tensor slot = root.grad();
     if (slot.defined())
-      slot.add_(seed);
+      detail::add_into(slot, seed);
     else
-      const_cast<Tensor&>(root).set_grad(seed.clone());
+      const_cast<Tensor&>(root).set_grad(detail::sum_of(seed, Tensor()));
     return;
   }
   std::unordered_map<Node*, Tensor> pending;
@@ -120,18 +134,21 @@ void run_backward(const Tensor& root, const Tensor& grad_output) {
     if (it == pending.end()) continue;  // no gradient reached it
     Tensor grad = std::move(it->second);
     pending.erase(it);
+    // Backward functions may assume a row-major gradient (a view's backward, expand's for one, hands
+    // on a strided one): one copy here rather than a check in every op.
+    if (!grad.is_contiguous()) grad = detail::sum_of(grad, Tensor());
     std::vector<Tensor> grads;
     {
       profiler::Scope scope(node->name());
       grads = node->apply(grad);
     }
     const auto& inputs = node->inputs();
-    for (size_t i = 0; i < inputs.size() && i < grads.size(); ++i) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
       const Tensor& in = inputs[i];
       if (!in.defined() || !grads[i].defined() || !in.requires_grad()) continue;
-      if (grads[i].shape() != in.shape())
-        throw ShapeError(node->name() + " returned a gradient of shape " + to_string(grads[i].shape()) +
-                         " for an input of shape " + to_string(in.shape()));
+      FOVEA_CHECK(grads[i].shape() == in.shape(), ShapeError, "the backward of ", node->name(),
+                  " returned a gradient of shape ", to_string(grads[i].shape()), " for input ", i, " of shape ",
+                  to_string(in.shape()));
       if (in.grad_fn()) {
         keep_alive.push_back(in.grad_fn());
         accumulate(pending[in.grad_fn().get()], grads[i]);
@@ -139,16 +156,18 @@ void run_backward(const Tensor& root, const Tensor& grad_output) {
         // A leaf: gradients accumulate across backward calls until zero_grad().
         Tensor slot = in.grad();
         if (slot.defined()) {
-          slot.add_(grads[i]);
+          detail::add_into(slot, grads[i]);
         } else {
-          // Never alias a gradient buffer another node may still hold: own a copy.
-          const_cast<Tensor&>(in).set_grad(grads[i].impl()->storage.use_count() > 1 ? grads[i].clone()
-                                                                                     : grads[i]);
+          // Never alias a gradient buffer another node (or a view) may still hold: own a copy.
+          const bool shared = grads[i].impl()->storage.use_count() > 1 || !grads[i].is_contiguous();
+          const_cast<Tensor&>(in).set_grad(shared ? detail::sum_of(grads[i], Tensor()) : grads[i]);
         }
       }
     }
     node->release();
   }
 }
+
+void Tensor::backward(const Tensor& grad_output) const { run_backward(*this, grad_output); }
 
 }  // namespace fovea

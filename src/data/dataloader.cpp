@@ -91,7 +91,8 @@ class DataLoader::Pass {
     const int64_t begin = b * options_.batch_size;
     const int64_t end = std::min<int64_t>(begin + options_.batch_size, static_cast<int64_t>(order_.size()));
     Batch batch;
-    batch.targets.reserve(static_cast<size_t>(end - begin));
+    std::vector<int64_t> targets;
+    targets.reserve(static_cast<size_t>(end - begin));
     Shape sample_shape;
     int64_t sample_numel = 0;
     for (int64_t k = begin; k < end; ++k) {
@@ -112,10 +113,11 @@ class DataLoader::Pass {
                          std::to_string(order_[static_cast<size_t>(begin)]) + " in the same batch has shape " +
                          to_string(sample_shape) + "; every image in a batch must have the same shape");
       }
-      std::memcpy(batch.images.data() + (k - begin) * sample_numel, example.image.data(),
+      std::memcpy(batch.images.data() + (k - begin) * sample_numel, example.image.contiguous().data(),
                   static_cast<size_t>(sample_numel) * sizeof(float));
-      batch.targets.push_back(example.target);
+      targets.push_back(example.target);
     }
+    batch.targets = from_vector(targets, {static_cast<int64_t>(targets.size())});
     return batch;
   }
 

@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
 #include "fovea/nn/module.hpp"
 
@@ -38,7 +39,10 @@ std::vector<Tensor> Module::buffers() const {
 }
 
 StateDict Module::state_dict() const {
-  StateDict out(parameters_);
+  // Detached, as PyTorch's state_dict() (keep_vars=False): the values, sharing storage, without
+  // the parameters' autograd, so they can be read and written like any tensor.
+  StateDict out;
+  for (const auto& [name, t] : parameters_) out.emplace_back(name, t.detach());
   out.insert(out.end(), buffers_.begin(), buffers_.end());
   for (auto& [child_name, child] : children_) append_prefixed(out, child_name, child->state_dict());
   return out;
@@ -80,6 +84,7 @@ LoadStateDictResult Module::load_state_dict(const StateDict& dict, bool strict) 
   }
 
   // Everything fits: copy. The targets share storage with the module's own tensors.
+  NoGradGuard no_grad;
   for (auto& [key, target] : own) {
     auto it = given.find(key);
     if (it != given.end()) target.copy_(*it->second);

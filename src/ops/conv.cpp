@@ -12,8 +12,13 @@ namespace fovea {
 
 namespace {
 
-Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
+Tensor convolution(const Tensor& input_, const Tensor& weight_, const Tensor& bias_, std::pair<int64_t, int64_t> stride,
                    std::pair<int64_t, int64_t> padding, bool fuse_relu) {
+  ops_detail::check_float(input_, "conv2d");
+  ops_detail::check_float(weight_, "conv2d");
+  if (bias_.defined()) ops_detail::check_float(bias_, "conv2d");
+  const Tensor input = input_.contiguous(), weight = weight_.contiguous();
+  const Tensor bias = bias_.defined() ? bias_.contiguous() : bias_;
   ops_detail::check_dim(input, 4, "conv2d", "input (N x C x H x W)");
   ops_detail::check_dim(weight, 4, "conv2d", "weight (out x in x kH x kW)");
   if (input.size(1) != weight.size(1))

@@ -9,13 +9,16 @@
 #include "fovea/ops.hpp"
 #include "fovea/random.hpp"
 #include "kernels/cpu/kernels.hpp"
+#include "ops/op_helpers.hpp"
 
 namespace fovea {
 
-Tensor dropout(const Tensor& input, float p, bool training) {
+Tensor dropout(const Tensor& input_, float p, bool training) {
+  ops_detail::check_float(input_, "dropout");
+  const Tensor input = input_.contiguous();
   if (!(p >= 0.0f && p <= 1.0f))
     throw ValueError("dropout probability has to be between 0 and 1, but got " + std::to_string(p));
-  if (!training || p == 0.0f) return input;
+  if (!training || p == 0.0f) return input_;
   Tensor out = Tensor::empty(input.shape());
   const int64_t n = input.numel();
   // The mask holds 0 or 1/(1-p): backward is one multiply. p == 1 zeroes everything (PyTorch too).

@@ -9,7 +9,12 @@
 
 namespace fovea {
 
-Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+Tensor linear(const Tensor& input_, const Tensor& weight_, const Tensor& bias_) {
+  ops_detail::check_float(input_, "linear");
+  ops_detail::check_float(weight_, "linear");
+  if (bias_.defined()) ops_detail::check_float(bias_, "linear");
+  const Tensor input = input_.contiguous(), weight = weight_.contiguous();
+  const Tensor bias = bias_.defined() ? bias_.contiguous() : bias_;
   ops_detail::check_dim(input, 2, "linear", "input (N x in_features)");
   ops_detail::check_dim(weight, 2, "linear", "weight (out_features x in_features)");
   if (input.size(1) != weight.size(1))

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "fovea/autograd.hpp"
+#include "fovea/error.hpp"
 #include "fovea/ops.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "ops/op_helpers.hpp"
@@ -11,21 +12,25 @@ namespace fovea {
 
 namespace {
 
-void check_targets(const char* op, const Tensor& scores, const std::vector<int64_t>& target) {
+std::vector<int64_t> check_targets(const char* op, const Tensor& scores, const Tensor& target_tensor) {
   ops_detail::check_dim(scores, 2, op, "input (N x C)");
-  if (static_cast<int64_t>(target.size()) != scores.size(0))
-    throw ShapeError(std::string(op) + ": input of shape " + to_string(scores.shape()) + " but " +
-                     std::to_string(target.size()) + " targets");
+  FOVEA_CHECK(target_tensor.dtype() == kInt64, TypeError, op, ": expected int64 class targets, got ",
+              to_string(target_tensor.dtype()));
+  FOVEA_CHECK(target_tensor.dim() == 1 && target_tensor.size(0) == scores.size(0), ShapeError, op, ": input of shape ",
+              to_string(scores.shape()), " but targets of shape ", to_string(target_tensor.shape()));
+  std::vector<int64_t> target = target_tensor.to_vector<int64_t>();
   for (size_t i = 0; i < target.size(); ++i)
-    if (target[i] < 0 || target[i] >= scores.size(1))
-      throw ValueError(std::string(op) + ": target " + std::to_string(target[i]) + " at position " +
-                       std::to_string(i) + " is out of bounds for " + std::to_string(scores.size(1)) + " classes");
+    FOVEA_CHECK(target[i] >= 0 && target[i] < scores.size(1), IndexError, op, ": target ", target[i], " at position ",
+                i, " is out of bounds for ", scores.size(1), " classes");
+  return target;
 }
 
 }  // namespace
 
-Tensor log_softmax(const Tensor& input) {
-  ops_detail::check_dim(input, 2, "log_softmax", "input (N x C)");
+Tensor log_softmax(const Tensor& input_, int64_t dim) {
+  ops_detail::check_dim(input_, 2, "log_softmax", "input (N x C)");
+  FOVEA_CHECK(ops_detail::wrap_dim(dim, 2, "log_softmax") == 1, ShapeError, "log_softmax: only dim 1 so far");
+  const Tensor input = input_.contiguous();
   const int64_t rows = input.size(0), classes = input.size(1);
   Tensor out = Tensor::empty(input.shape());
   kernels::cpu::log_softmax_forward(rows, classes, input.data(), out.data());
@@ -40,8 +45,9 @@ Tensor log_softmax(const Tensor& input) {
   return out;
 }
 
-Tensor nll_loss(const Tensor& log_probs, const std::vector<int64_t>& target) {
-  check_targets("nll_loss", log_probs, target);
+Tensor nll_loss(const Tensor& log_probs_, const Tensor& target_tensor, const ClassLossOptions&) {
+  const std::vector<int64_t> target = check_targets("nll_loss", log_probs_, target_tensor);
+  const Tensor log_probs = log_probs_.contiguous();
   const int64_t rows = log_probs.size(0), classes = log_probs.size(1);
   Tensor out = full({}, kernels::cpu::nll_loss_forward(rows, classes, log_probs.data(), target.data()));
   if (needs_graph({&log_probs})) {
@@ -55,8 +61,9 @@ Tensor nll_loss(const Tensor& log_probs, const std::vector<int64_t>& target) {
   return out;
 }
 
-Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& target) {
-  check_targets("cross_entropy", logits, target);
+Tensor cross_entropy(const Tensor& logits_, const Tensor& target_tensor, const ClassLossOptions&) {
+  const std::vector<int64_t> target = check_targets("cross_entropy", logits_, target_tensor);
+  const Tensor logits = logits_.contiguous();
   const int64_t rows = logits.size(0), classes = logits.size(1);
   Tensor log_probs = Tensor::empty(logits.shape());
   kernels::cpu::log_softmax_forward(rows, classes, logits.data(), log_probs.data());

@@ -1,11 +1,58 @@
 #pragma once
 // Small checks shared by the op families: every shape error names the op and both shapes.
+#include <algorithm>
+#include <array>
 #include <string>
 
 #include "fovea/error.hpp"
 #include "fovea/tensor.hpp"
+#include "kernels/cpu/strided_loop.hpp"
+#include "tensor/tensor_impl.hpp"
 
 namespace fovea::ops_detail {
+
+// A TypeError unless t is a defined float32 tensor.
+inline void check_float(const Tensor& t, const char* op) {
+  FOVEA_CHECK(t.defined(), Error, op, ": the input is undefined");
+  FOVEA_CHECK(t.dtype() == kFloat32, TypeError, op, ": expected a float32 tensor, got ", to_string(t.dtype()));
+}
+
+// Byte strides of `t` read as a tensor of `shape` (t's shape broadcasts to it: 0 along repeated
+// dimensions).
+inline std::vector<int64_t> broadcast_byte_strides(const Tensor& t, const Shape& shape) {
+  std::vector<int64_t> out(shape.size(), 0);
+  const size_t lead = shape.size() - t.shape().size();
+  const int64_t size = element_size(t.dtype());
+  for (size_t d = 0; d < t.shape().size(); ++d)
+    out[lead + d] = t.shape()[d] == 1 ? 0 : t.strides()[d] * size;
+  return out;
+}
+
+// Calls row(ptrs, strides, n) over rows of the elements of out's shape, operand k (operands[0] is
+// usually `out` itself) broadcast to it: ptrs[k] is its first element in the row and strides[k]
+// its step in bytes. Rows are split across threads above kernels::cpu::kGrainSize elements.
+template <int N, typename RowFn>
+void for_each_row(const Tensor& out, const std::array<Tensor, N>& operands, RowFn row, bool parallel = true) {
+  std::array<std::vector<int64_t>, N> strides;
+  std::array<char*, N> base;
+  for (int k = 0; k < N; ++k) {
+    strides[k] = broadcast_byte_strides(operands[k], out.shape());
+    const TensorImpl& impl = *operands[k].impl();
+    base[k] = detail::element_address(impl, operands[k].storage_offset());
+  }
+  kernels::cpu::StridedLoop<N> loop(out.shape(), strides);
+  std::array<int64_t, N> inner;
+  for (int k = 0; k < N; ++k) inner[k] = loop.inner_stride(k);
+  loop.run(base, [&](const std::array<char*, N>& p, int64_t n) { row(p, inner, n); }, parallel);
+}
+
+// `dim` in [-n, n) counted from the front, as PyTorch's maybe_wrap_dim.
+inline int64_t wrap_dim(int64_t dim, int64_t n, const char* op) {
+  const int64_t lo = n > 0 ? -n : -1, hi = n > 0 ? n - 1 : 0;  // a 0-d tensor takes dim 0 or -1
+  FOVEA_CHECK(dim >= lo && dim <= hi, IndexError, op, ": dimension ", dim, " out of range (expected to be in range of [",
+              lo, ", ", hi, "])");
+  return dim < 0 ? dim + std::max<int64_t>(n, 1) : dim;
+}
 
 inline void check_dim(const Tensor& t, int64_t dim, const char* op, const char* what) {
   if (!t.defined()) throw Error(std::string(op) + ": " + what + " is undefined");

@@ -55,8 +55,10 @@ Tensor max_pool2d_blocked(const Tensor& input, const kernels::Pool2dShape& s, co
 
 }  // namespace
 
-Tensor max_pool2d(const Tensor& input, std::pair<int64_t, int64_t> kernel, std::pair<int64_t, int64_t> stride,
+Tensor max_pool2d(const Tensor& input_, std::pair<int64_t, int64_t> kernel, std::pair<int64_t, int64_t> stride,
                   std::pair<int64_t, int64_t> padding) {
+  ops_detail::check_float(input_, "max_pool2d");
+  const Tensor input = input_.contiguous();
   auto s = pool_shape("max_pool2d", input, kernel, stride, padding);
   if (const BackendLayout* layout = blocked::layout_of(input)) return max_pool2d_blocked(input, s, layout);
   Tensor out = Tensor::empty({s.batch, s.channels, s.out_h(), s.out_w()});
@@ -74,8 +76,10 @@ Tensor max_pool2d(const Tensor& input, std::pair<int64_t, int64_t> kernel, std::
   return out;
 }
 
-Tensor avg_pool2d(const Tensor& input, std::pair<int64_t, int64_t> kernel, std::pair<int64_t, int64_t> stride,
+Tensor avg_pool2d(const Tensor& input_, std::pair<int64_t, int64_t> kernel, std::pair<int64_t, int64_t> stride,
                   std::pair<int64_t, int64_t> padding) {
+  ops_detail::check_float(input_, "avg_pool2d");
+  const Tensor input = input_.contiguous();
   auto s = pool_shape("avg_pool2d", input, kernel, stride, padding);
   Tensor out = Tensor::empty({s.batch, s.channels, s.out_h(), s.out_w()});
   kernels::cpu::avg_pool2d_forward(s, input.data(), out.data());

@@ -29,10 +29,10 @@ constexpr size_t kCacheFrom = size_t{128} << 10;
 // An upper bound on what is kept: a program whose shapes keep changing must not hoard memory.
 constexpr size_t kCacheLimit = size_t{256} << 20;
 
-size_t bytes_for(int64_t count) {
-  // A count from a shape past what memory could hold is refused before the multiplication wraps.
-  if (count > int64_t{1} << 60) throw OutOfMemoryError("a tensor of " + std::to_string(count) + " floats cannot be allocated");
-  size_t n = static_cast<size_t>(count < 1 ? 1 : count) * sizeof(float);
+size_t bytes_for(int64_t nbytes) {
+  // A size from a shape past what memory could hold is refused before it wraps.
+  if (nbytes > int64_t{1} << 60) throw OutOfMemoryError("a tensor of " + std::to_string(nbytes) + " bytes cannot be allocated");
+  size_t n = static_cast<size_t>(nbytes < 1 ? 1 : nbytes);
   return (n + 63) / 64 * 64;
 }
 
@@ -63,12 +63,12 @@ Cache& cache() {
 
 }  // namespace
 
-float* allocate_floats(int64_t count) {
-  const size_t bytes = bytes_for(count);
+void* allocate_bytes(int64_t nbytes) {
+  const size_t bytes = bytes_for(nbytes);
   if (bytes < kCacheFrom) {
     void* p = std::aligned_alloc(64, bytes);
     if (!p) out_of_memory(bytes);
-    return static_cast<float*>(p);
+    return p;
   }
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
@@ -77,7 +77,7 @@ float* allocate_floats(int64_t count) {
     void* p = it->second;
     c.held -= it->first;
     c.free_blocks.erase(it);
-    return static_cast<float*>(p);
+    return p;
   }
   void* p = std::aligned_alloc(64, bytes);
   if (!p) {
@@ -92,12 +92,12 @@ float* allocate_floats(int64_t count) {
     if (!p) out_of_memory(bytes);
   }
   c.block_size[p] = bytes;
-  return static_cast<float*>(p);
+  return p;
 }
 
-void release_floats(float* data, int64_t count) {
+void release_bytes(void* data, int64_t nbytes) {
   if (!data) return;
-  if (bytes_for(count) < kCacheFrom) {
+  if (bytes_for(nbytes) < kCacheFrom) {
     std::free(data);
     return;
   }

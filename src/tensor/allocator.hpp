@@ -11,10 +11,10 @@
 
 namespace fovea::detail {
 
-// 64-byte aligned room for `count` floats (at least one), uninitialised.
-float* allocate_floats(int64_t count);
-// Returns memory from allocate_floats(count).
-void release_floats(float* data, int64_t count);
+// 64-byte aligned room for `nbytes` bytes (at least one), uninitialised.
+void* allocate_bytes(int64_t nbytes);
+// Returns memory from allocate_bytes(nbytes).
+void release_bytes(void* data, int64_t nbytes);
 // Bytes held for reuse right now (for tests and memory reports).
 int64_t cached_bytes();
 

@@ -1,18 +1,18 @@
-// Tensor storage, factories, views and the small non-differentiable helpers.
+// Tensor storage, geometry (shape, strides, offset), dtypes, factories and element access. No
+// autograd here: the differentiable methods are defined with the ops (src/ops/).
 #include "fovea/tensor.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
-#include <sstream>
 
-#include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
 #include "fovea/random.hpp"
 #include "kernels/cpu/layout.hpp"
+#include "kernels/cpu/strided_loop.hpp"
 #include "tensor/allocator.hpp"
 #include "tensor/blocked.hpp"
+#include "tensor/tensor_impl.hpp"
 
 namespace fovea {
 
@@ -25,62 +25,247 @@ std::string to_string(const Shape& shape) {
   return s + "]";
 }
 
+const char* to_string(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::Float32: return "float32";
+    case Dtype::Int64: return "int64";
+    case Dtype::Bool: return "bool";
+  }
+  return "unknown dtype";
+}
+
+int64_t element_size(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::Float32: return 4;
+    case Dtype::Int64: return 8;
+    case Dtype::Bool: return 1;
+  }
+  FOVEA_INTERNAL_ASSERT(false, "unknown dtype ", static_cast<int>(dtype));
+}
+
 int64_t numel(const Shape& shape) {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
   return n;
 }
 
-Storage::Storage(int64_t n, Device dev) : count(n), device(dev) {
+Storage::Storage(int64_t n, Device dev) : nbytes(n), device(dev) {
   if (dev != Device::CPU) throw Error("CUDA storage is not available in this build");
-  data = detail::allocate_floats(n);
+  data = detail::allocate_bytes(n);
 }
 
-Storage::Storage(float* borrowed, int64_t n) : data(borrowed), count(n), owned(false) {}
+Storage::Storage(void* borrowed, int64_t n) : data(borrowed), nbytes(n), owned(false) {}
 
 Storage::~Storage() {
-  if (owned) detail::release_floats(data, count);
+  if (owned) detail::release_bytes(data, nbytes);
 }
 
-namespace {
+namespace detail {
 
-std::shared_ptr<TensorImpl> make_impl(const Shape& shape) {
-  for (int64_t d : shape)
-    if (d < 0) throw ShapeError("tensor shape " + to_string(shape) + " has a negative dimension");
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(numel(shape));
-  impl->shape = shape;
-  return impl;
+Shape contiguous_strides(const Shape& shape) {
+  Shape strides(shape.size());
+  int64_t step = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    strides[i] = step;
+    step *= std::max<int64_t>(shape[i], 1);
+  }
+  return strides;
 }
 
 TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl) {
-  if (!impl) throw Error("operation on an undefined tensor");
+  FOVEA_CHECK(impl, Error, "operation on an undefined tensor");
   return *impl;
 }
 
-// Converts a Blocked tensor to row-major in place: a new storage, reordered once.
 TensorImpl& materialized(const std::shared_ptr<TensorImpl>& ptr) {
   TensorImpl& impl = checked(ptr);
   if (impl.layout == Layout::Blocked) {
-    auto plain = std::make_shared<Storage>(fovea::numel(impl.shape));
-    kernels::cpu::reorder_to_plain(*impl.backend_layout, impl.storage->data + impl.offset, plain->data);
+    auto plain = std::make_shared<Storage>(fovea::numel(impl.shape) * int64_t{sizeof(float)});
+    kernels::cpu::reorder_to_plain(*impl.backend_layout, static_cast<float*>(impl.storage->data) + impl.offset,
+                                   static_cast<float*>(plain->data));
     impl.storage = std::move(plain);
     impl.offset = 0;
+    impl.strides = contiguous_strides(impl.shape);
     impl.layout = Layout::Strided;
     impl.backend_layout.reset();
   }
   return impl;
 }
 
+Tensor make_view(const Tensor& base, Shape shape, Shape strides, int64_t offset) {
+  const TensorImpl& from = materialized(base.impl_ptr());
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = from.storage;
+  impl->dtype = from.dtype;
+  impl->shape = std::move(shape);
+  impl->strides = std::move(strides);
+  impl->offset = offset;
+  return Tensor(impl);
+}
+
+char* element_address(const TensorImpl& impl, int64_t offset) {
+  return static_cast<char*>(impl.storage->data) + offset * element_size(impl.dtype);
+}
+
+}  // namespace detail
+
+using detail::checked;
+using detail::materialized;
+
+namespace {
+
+std::shared_ptr<TensorImpl> make_impl(const Shape& shape, Dtype dtype) {
+  for (int64_t d : shape)
+    FOVEA_CHECK(d >= 0, ShapeError, "tensor shape ", to_string(shape), " has a negative dimension");
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    // A shape whose element count overflows is refused before anything wraps.
+    FOVEA_CHECK(d == 0 || count <= (int64_t{1} << 60) / d, OutOfMemoryError, "a tensor of shape ",
+                to_string(shape), " cannot be allocated");
+    count *= d;
+  }
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(count * element_size(dtype));
+  impl->shape = shape;
+  impl->strides = detail::contiguous_strides(shape);
+  impl->dtype = dtype;
+  return impl;
+}
+
+// A value read from a tensor element of any dtype, as double.
+double read_element(const char* p, Dtype dtype) {
+  switch (dtype) {
+    case Dtype::Float32: return *reinterpret_cast<const float*>(p);
+    case Dtype::Int64: return static_cast<double>(*reinterpret_cast<const int64_t*>(p));
+    case Dtype::Bool: return *reinterpret_cast<const bool*>(p) ? 1.0 : 0.0;
+  }
+  return 0;
+}
+
+// Byte strides of `t` seen as a tensor of shape `target`: t's shape must broadcast to it.
+std::vector<int64_t> broadcast_byte_strides(const TensorImpl& t, const Shape& target) {
+  std::vector<int64_t> out(target.size(), 0);
+  const size_t lead = target.size() - t.shape.size();
+  for (size_t d = 0; d < t.shape.size(); ++d)
+    out[lead + d] = t.shape[d] == 1 ? 0 : t.strides[d] * element_size(t.dtype);
+  return out;
+}
+
+template <typename To, typename From>
+void convert_row(char* dst, int64_t dst_stride, const char* src, int64_t src_stride, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const From v = *reinterpret_cast<const From*>(src + i * src_stride);
+    To out;
+    if constexpr (std::is_same_v<To, bool>)
+      out = v != From(0);
+    else
+      out = static_cast<To>(v);
+    *reinterpret_cast<To*>(dst + i * dst_stride) = out;
+  }
+}
+
+template <typename To>
+void convert_row_from(Dtype from, char* dst, int64_t ds, const char* src, int64_t ss, int64_t n) {
+  switch (from) {
+    case Dtype::Float32: return convert_row<To, float>(dst, ds, src, ss, n);
+    case Dtype::Int64: return convert_row<To, int64_t>(dst, ds, src, ss, n);
+    case Dtype::Bool: return convert_row<To, bool>(dst, ds, src, ss, n);
+  }
+}
+
 }  // namespace
+
+namespace detail {
+
+void copy_elements(const Tensor& dst, const Tensor& src) {
+  TensorImpl& d = materialized(dst.impl_ptr());
+  materialized(src.impl_ptr());
+  // The same storage on both sides (t.copy_(t.flip(0))) could read elements already overwritten:
+  // copy the source out first.
+  Tensor source = src;
+  if (d.storage == src.impl()->storage) {
+    source = Tensor::empty(src.shape(), src.dtype());
+    copy_elements(source, src);
+  }
+  const TensorImpl& s = *source.impl();
+  FOVEA_INTERNAL_ASSERT(s.shape.size() <= d.shape.size());
+  const Dtype from = s.dtype, to = d.dtype;
+  const int64_t size = element_size(to);
+  kernels::cpu::StridedLoop<2> loop(d.shape, {broadcast_byte_strides(d, d.shape), broadcast_byte_strides(s, d.shape)});
+  const int64_t ds = loop.inner_stride(0), ss = loop.inner_stride(1);
+  loop.run({element_address(d, d.offset), element_address(s, s.offset)}, [&](const std::array<char*, 2>& p, int64_t n) {
+    if (from == to && ds == size && ss == size) {
+      std::memcpy(p[0], p[1], static_cast<size_t>(n * size));
+      return;
+    }
+    switch (to) {
+      case Dtype::Float32: return convert_row_from<float>(from, p[0], ds, p[1], ss, n);
+      case Dtype::Int64: return convert_row_from<int64_t>(from, p[0], ds, p[1], ss, n);
+      case Dtype::Bool: return convert_row_from<bool>(from, p[0], ds, p[1], ss, n);
+    }
+  });
+}
+
+Tensor sum_of(const Tensor& a, const Tensor& b) {
+  const BackendLayout* layout = checked(a.impl_ptr()).backend_layout.get();
+  if (layout && (!b.defined() || kernels::cpu::same_layout(layout, b.impl()->backend_layout.get()))) {
+    Tensor out = blocked::empty(a.shape(), a.impl()->backend_layout);
+    float* o = blocked::raw_data(out);
+    const float* pa = blocked::raw_data(a);
+    const int64_t n = blocked::storage_floats(a);
+    if (b.defined()) {
+      const float* pb = blocked::raw_data(b);
+      for (int64_t i = 0; i < n; ++i) o[i] = pa[i] + pb[i];
+    } else {
+      std::memcpy(o, pa, sizeof(float) * static_cast<size_t>(n));
+    }
+    return out;
+  }
+  Tensor out = Tensor::empty(a.shape());
+  copy_elements(out, a);
+  if (b.defined()) add_into(out, b);
+  return out;
+}
+
+void add_into(const Tensor& dst, const Tensor& src) {
+  FOVEA_INTERNAL_ASSERT(dst.shape() == src.shape() && dst.dtype() == kFloat32 && src.dtype() == kFloat32);
+  if (kernels::cpu::same_layout(blocked::layout_of(dst), blocked::layout_of(src))) {
+    if (blocked::layout_of(dst) || (dst.is_contiguous() && src.is_contiguous())) {
+      float* a = blocked::raw_data(dst);
+      const float* b = blocked::raw_data(src);
+      for (int64_t i = 0, n = blocked::storage_floats(dst); i < n; ++i) a[i] += b[i];
+      return;
+    }
+  }
+  TensorImpl& d = materialized(dst.impl_ptr());
+  TensorImpl& s = materialized(src.impl_ptr());
+  std::vector<int64_t> dst_strides(d.shape.size());
+  bool aliased = false;  // dst repeats elements (a stride of 0): rows must not run concurrently
+  for (size_t i = 0; i < d.shape.size(); ++i) {
+    dst_strides[i] = d.strides[i] * int64_t{sizeof(float)};
+    aliased |= d.strides[i] == 0 && d.shape[i] > 1;
+  }
+  kernels::cpu::StridedLoop<2> loop(d.shape, {dst_strides, broadcast_byte_strides(s, d.shape)});
+  const int64_t ds = loop.inner_stride(0), ss = loop.inner_stride(1);
+  loop.run(
+      {element_address(d, d.offset), element_address(s, s.offset)},
+      [&](const std::array<char*, 2>& p, int64_t n) {
+        for (int64_t i = 0; i < n; ++i)
+          *reinterpret_cast<float*>(p[0] + i * ds) += *reinterpret_cast<const float*>(p[1] + i * ss);
+      },
+      !aliased);
+}
+
+}  // namespace detail
 
 namespace blocked {
 
 Tensor empty(const Shape& shape, const kernels::cpu::LayoutPtr& layout) {
   if (!layout) return Tensor::empty(shape);
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(kernels::cpu::layout_storage_floats(*layout));
+  impl->storage = std::make_shared<Storage>(kernels::cpu::layout_storage_floats(*layout) * int64_t{sizeof(float)});
   impl->shape = shape;
+  impl->strides = detail::contiguous_strides(shape);
   impl->layout = Layout::Blocked;
   impl->backend_layout = layout;
   return Tensor(impl);
@@ -90,7 +275,9 @@ const BackendLayout* layout_of(const Tensor& t) { return checked(t.impl_ptr()).b
 
 float* raw_data(const Tensor& t) {
   TensorImpl& impl = checked(t.impl_ptr());
-  return impl.storage->data + impl.offset;
+  FOVEA_INTERNAL_ASSERT(impl.dtype == kFloat32 && (impl.layout == Layout::Blocked || t.is_contiguous()),
+                        "raw_data of a ", to_string(impl.dtype), " tensor");
+  return static_cast<float*>(impl.storage->data) + impl.offset;
 }
 
 int64_t storage_floats(const Tensor& t) {
@@ -100,154 +287,139 @@ int64_t storage_floats(const Tensor& t) {
 
 }  // namespace blocked
 
-Tensor Tensor::empty(const Shape& shape) { return Tensor(make_impl(shape)); }
+Tensor Tensor::empty(const Shape& shape, Dtype dtype) { return Tensor(make_impl(shape, dtype)); }
 
 const Shape& Tensor::shape() const { return checked(impl_).shape; }
+const Shape& Tensor::strides() const { return materialized(impl_).strides; }
+int64_t Tensor::storage_offset() const { return materialized(impl_).offset; }
+int64_t Tensor::dim() const { return static_cast<int64_t>(shape().size()); }
 
 int64_t Tensor::size(int64_t d) const {
-  int64_t n = dim();
-  int64_t i = d < 0 ? d + n : d;
-  if (i < 0 || i >= n)
-    throw ShapeError("dimension " + std::to_string(d) + " out of range for a tensor of shape " +
-                     to_string(shape()));
+  const int64_t n = dim();
+  const int64_t i = d < 0 ? d + n : d;
+  FOVEA_CHECK(i >= 0 && i < n, IndexError, "dimension ", d, " out of range for a tensor of shape ", to_string(shape()),
+              " (expected to be in range of [", -n, ", ", n - 1, "])");
   return shape()[i];
 }
 
+int64_t Tensor::stride(int64_t d) const {
+  size(d);  // checks d
+  return strides()[d < 0 ? d + dim() : d];
+}
+
 int64_t Tensor::numel() const { return fovea::numel(shape()); }
+Dtype Tensor::dtype() const { return checked(impl_).dtype; }
 Device Tensor::device() const { return checked(impl_).storage->device; }
 Layout Tensor::layout() const { return checked(impl_).layout; }
-float* Tensor::data() {
-  TensorImpl& impl = materialized(impl_);
-  return impl.storage->data + impl.offset;
-}
-const float* Tensor::data() const {
-  TensorImpl& impl = materialized(impl_);
-  return impl.storage->data + impl.offset;
+
+bool Tensor::is_contiguous() const {
+  const TensorImpl& impl = checked(impl_);
+  if (impl.layout == Layout::Blocked) return true;  // row-major once read
+  int64_t expected = 1;
+  for (size_t i = impl.shape.size(); i-- > 0;) {
+    if (impl.shape[i] == 1) continue;  // any stride will do for a dimension of one
+    if (impl.strides[i] != expected) return impl.shape[i] == 0 || fovea::numel(impl.shape) == 0;
+    expected *= impl.shape[i];
+  }
+  return true;
 }
 
-float Tensor::item() const {
-  if (numel() != 1)
-    throw ShapeError("item() needs a tensor with one element, got shape " + to_string(shape()));
-  return data()[0];
+namespace {
+
+float* float_data(const std::shared_ptr<TensorImpl>& ptr) {
+  TensorImpl& impl = materialized(ptr);
+  FOVEA_CHECK(impl.dtype == kFloat32, TypeError, "data(): expected a float32 tensor, got ", to_string(impl.dtype),
+              " (use data_ptr<T>() or to(kFloat32))");
+  FOVEA_CHECK(Tensor(ptr).is_contiguous(), Error, "data(): the tensor of shape ", to_string(impl.shape),
+              " and strides ", to_string(impl.strides), " is not contiguous (call contiguous() first)");
+  return static_cast<float*>(impl.storage->data) + impl.offset;
 }
+
+}  // namespace
+
+float* Tensor::data() { return float_data(impl_); }
+const float* Tensor::data() const { return float_data(impl_); }
+
+template <typename T>
+T* Tensor::data_ptr() const {
+  TensorImpl& impl = materialized(impl_);
+  FOVEA_CHECK(impl.dtype == dtype_of<T>(), TypeError, "data_ptr<", to_string(dtype_of<T>()), ">() on a ",
+              to_string(impl.dtype), " tensor");
+  return reinterpret_cast<T*>(detail::element_address(impl, impl.offset));
+}
+template float* Tensor::data_ptr<float>() const;
+template int64_t* Tensor::data_ptr<int64_t>() const;
+template bool* Tensor::data_ptr<bool>() const;
+
+template <typename T>
+std::vector<T> Tensor::to_vector() const {
+  Tensor plain = Tensor::empty(shape(), dtype_of<T>());
+  detail::copy_elements(plain, *this);
+  const T* p = plain.data_ptr<T>();
+  return std::vector<T>(p, p + plain.numel());
+}
+template std::vector<float> Tensor::to_vector<float>() const;
+template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
+template std::vector<bool> Tensor::to_vector<bool>() const;
+
+std::vector<float> Tensor::to_vector() const { return to_vector<float>(); }
+
+template <typename T>
+T Tensor::item() const {
+  FOVEA_CHECK(numel() == 1, ShapeError, "item() needs a tensor with one element, got shape ", to_string(shape()));
+  return static_cast<T>(read_element(detail::element_address(materialized(impl_), impl_->offset), dtype()));
+}
+template float Tensor::item<float>() const;
+template int64_t Tensor::item<int64_t>() const;
+template bool Tensor::item<bool>() const;
+
+float Tensor::item() const { return item<float>(); }
 
 float Tensor::at(int64_t i) const {
-  if (i < 0 || i >= numel())
-    throw ShapeError("index " + std::to_string(i) + " out of range for " + std::to_string(numel()) +
-                     " elements");
-  return data()[i];
+  FOVEA_CHECK(i >= 0 && i < numel(), IndexError, "index ", i, " out of range for ", numel(), " elements");
+  const TensorImpl& impl = materialized(impl_);
+  int64_t offset = impl.offset;
+  for (size_t d = impl.shape.size(); d-- > 0;) {
+    offset += (i % impl.shape[d]) * impl.strides[d];
+    i /= impl.shape[d];
+  }
+  return static_cast<float>(read_element(detail::element_address(impl, offset), impl.dtype));
 }
 
-std::vector<float> Tensor::to_vector() const { return std::vector<float>(data(), data() + numel()); }
-
-Tensor Tensor::view(const Shape& requested) const {
-  Shape shape = requested;
-  int64_t known = 1, infer = -1;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == -1) {
-      if (infer >= 0) throw ShapeError("view " + to_string(requested) + ": only one dimension can be -1");
-      infer = static_cast<int64_t>(i);
-    } else if (shape[i] < 0) {
-      throw ShapeError("view " + to_string(requested) + ": invalid dimension");
-    } else {
-      known *= shape[i];
-    }
-  }
-  if (infer >= 0) {
-    if (known == 0 || numel() % known != 0)
-      throw ShapeError("shape " + to_string(requested) + " is invalid for input of size " +
-                       std::to_string(numel()));
-    shape[infer] = numel() / known;
-  }
-  if (fovea::numel(shape) != numel())
-    throw ShapeError("shape " + to_string(requested) + " is invalid for input of size " +
-                     std::to_string(numel()) + " (shape " + to_string(this->shape()) + ")");
-  materialized(impl_);  // Flatten and friends read row-major order, as PyTorch's parity needs
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = impl_->storage;
-  impl->offset = impl_->offset;
-  impl->shape = shape;
-  Tensor out(impl);
-  if (needs_graph({this})) {
-    Shape input_shape = this->shape();
-    record(out, "ViewBackward", {*this},
-           [input_shape](const Tensor& g) { return std::vector<Tensor>{g.contiguous_view(input_shape)}; });
-  }
-  return out;
-}
-
-Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
-  int64_t n = dim();
-  if (n == 0) return view({1});
-  int64_t s = start_dim < 0 ? start_dim + n : start_dim;
-  int64_t e = end_dim < 0 ? end_dim + n : end_dim;
-  if (s < 0 || e >= n || s > e)
-    throw ShapeError("flatten(" + std::to_string(start_dim) + ", " + std::to_string(end_dim) +
-                     ") is out of range for shape " + to_string(shape()));
-  Shape out;
-  for (int64_t i = 0; i < s; ++i) out.push_back(shape()[i]);
-  int64_t merged = 1;
-  for (int64_t i = s; i <= e; ++i) merged *= shape()[i];
-  out.push_back(merged);
-  for (int64_t i = e + 1; i < n; ++i) out.push_back(shape()[i]);
-  return view(out);
+Tensor Tensor::to(Dtype target) const {
+  if (target == dtype()) return *this;
+  Tensor out = Tensor::empty(shape(), target);
+  detail::copy_elements(out, *this);
+  return out;  // a new dtype carries no gradient (only float32 is differentiable)
 }
 
 // A view for gradients: never records a graph (backward itself is not differentiated).
 Tensor Tensor::contiguous_view(const Shape& shape) const {
+  const TensorImpl& from = checked(impl_);
   // The same shape keeps a blocked layout (detach); another shape needs row-major order.
-  if (checked(impl_).layout == Layout::Blocked && shape != impl_->shape) materialized(impl_);
-  auto impl = std::make_shared<TensorImpl>();
-  impl->layout = impl_->layout;
-  impl->backend_layout = impl_->backend_layout;
-  impl->storage = checked(impl_).storage;
-  impl->offset = impl_->offset;
-  impl->shape = shape;
+  if (from.layout == Layout::Blocked && shape == from.shape) {
+    auto impl = std::make_shared<TensorImpl>(TensorImpl{from.storage, from.offset, shape, from.strides, from.dtype,
+                                                         from.layout, from.backend_layout});
+    return Tensor(impl);
+  }
+  FOVEA_INTERNAL_ASSERT(is_contiguous() && fovea::numel(shape) == numel(), "contiguous_view of shape ",
+                        to_string(this->shape()), " as ", to_string(shape));
+  return detail::make_view(*this, shape, detail::contiguous_strides(shape), storage_offset());
+}
+
+Tensor Tensor::detach() const {
+  const TensorImpl& from = checked(impl_);
+  auto impl = std::make_shared<TensorImpl>(
+      TensorImpl{from.storage, from.offset, from.shape, from.strides, from.dtype, from.layout, from.backend_layout});
   return Tensor(impl);
-}
-
-Tensor Tensor::clone() const {
-  Tensor out = blocked::empty(shape(), checked(impl_).backend_layout);
-  std::memcpy(blocked::raw_data(out), blocked::raw_data(*this), sizeof(float) * blocked::storage_floats(*this));
-  if (needs_graph({this}))
-    record(out, "CloneBackward", {*this}, [](const Tensor& g) { return std::vector<Tensor>{g}; });
-  return out;
-}
-
-Tensor Tensor::detach() const { return contiguous_view(shape()); }
-
-std::vector<int64_t> Tensor::argmax(int64_t d) const {
-  int64_t n = dim();
-  int64_t axis = d < 0 ? d + n : d;
-  if (axis < 0 || axis >= n)
-    throw ShapeError("argmax: dimension " + std::to_string(d) + " out of range for shape " + to_string(shape()));
-  int64_t outer = 1, inner = 1, len = shape()[axis];
-  for (int64_t i = 0; i < axis; ++i) outer *= shape()[i];
-  for (int64_t i = axis + 1; i < n; ++i) inner *= shape()[i];
-  std::vector<int64_t> result(outer * inner, 0);
-  const float* p = data();
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t i = 0; i < inner; ++i) {
-      int64_t best = 0;
-      float best_value = p[o * len * inner + i];
-      for (int64_t k = 1; k < len; ++k) {
-        float v = p[(o * len + k) * inner + i];
-        // The first maximum wins, and NaN counts as the maximum, as in PyTorch.
-        if (v > best_value || (std::isnan(v) && !std::isnan(best_value))) {
-          best_value = v;
-          best = k;
-        }
-      }
-      result[o * inner + i] = best;
-    }
-  return result;
 }
 
 bool Tensor::requires_grad() const { return checked(impl_).requires_grad; }
 
 Tensor& Tensor::requires_grad_(bool value) {
-  if (!is_leaf() && !value)
-    throw Error("requires_grad_(false) on a non-leaf tensor; use detach() instead");
+  FOVEA_CHECK(is_leaf() || value, Error, "requires_grad_(false) on a non-leaf tensor; use detach() instead");
+  FOVEA_CHECK(!value || dtype() == kFloat32, TypeError, "only float32 tensors can require gradients, got a ",
+              to_string(dtype()), " tensor");
   checked(impl_).requires_grad = value;
   return *this;
 }
@@ -256,63 +428,53 @@ bool Tensor::is_leaf() const { return checked(impl_).grad_fn == nullptr; }
 Tensor Tensor::grad() const { return checked(impl_).grad; }
 
 void Tensor::set_grad(const Tensor& g) {
-  if (g.defined() && g.shape() != shape())
-    throw ShapeError("assigned grad of shape " + to_string(g.shape()) + " to a tensor of shape " +
-                     to_string(shape()));
+  FOVEA_CHECK(!g.defined() || g.shape() == shape(), ShapeError, "assigned grad of shape ", to_string(g.shape()),
+              " to a tensor of shape ", to_string(shape()));
   checked(impl_).grad = g;
 }
 
 const std::shared_ptr<Node>& Tensor::grad_fn() const { return checked(impl_).grad_fn; }
 void Tensor::set_grad_fn(std::shared_ptr<Node> node) { checked(impl_).grad_fn = std::move(node); }
 
-void Tensor::backward(const Tensor& grad_output) const { run_backward(*this, grad_output); }
+// ---- factories ----
 
-Tensor& Tensor::zero_() { return fill_(0.0f); }
+Tensor zeros(const Shape& shape, Dtype dtype) { return full(shape, 0.0f, dtype); }
+Tensor ones(const Shape& shape, Dtype dtype) { return full(shape, 1.0f, dtype); }
 
-Tensor& Tensor::fill_(float value) {
-  std::fill_n(data(), numel(), value);
-  return *this;
-}
-
-Tensor& Tensor::add_(const Tensor& other, float alpha) {
-  if (other.shape() != shape())
-    throw ShapeError("add_: shapes " + to_string(shape()) + " and " + to_string(other.shape()) + " differ");
-  // Two tensors in the same blocked layout add element for element over their storage.
-  const bool same = kernels::cpu::same_layout(blocked::layout_of(*this), blocked::layout_of(other));
-  float* a = same ? blocked::raw_data(*this) : data();
-  const float* b = same ? blocked::raw_data(other) : other.data();
-  int64_t n = same ? blocked::storage_floats(*this) : numel();
-  for (int64_t i = 0; i < n; ++i) a[i] += alpha * b[i];
-  return *this;
-}
-
-Tensor& Tensor::mul_(float value) {
-  float* a = data();
-  int64_t n = numel();
-  for (int64_t i = 0; i < n; ++i) a[i] *= value;
-  return *this;
-}
-
-Tensor& Tensor::copy_(const Tensor& src) {
-  // Equal shapes, not merely equal sizes: a [3, 2] copied into a [2, 3] weight is a transposed
-  // model that still runs. (PyTorch would broadcast; fovea has no broadcasting yet.)
-  if (src.shape() != shape())
-    throw ShapeError("copy_: source of shape " + to_string(src.shape()) + " into tensor of shape " +
-                     to_string(shape()));
-  std::memmove(data(), src.data(), sizeof(float) * numel());
-  return *this;
-}
-
-Tensor zeros(const Shape& shape) { return full(shape, 0.0f); }
-Tensor ones(const Shape& shape) { return full(shape, 1.0f); }
-
-Tensor full(const Shape& shape, float value) {
-  Tensor t = Tensor::empty(shape);
-  t.fill_(value);
+Tensor full(const Shape& shape, float value, Dtype dtype) {
+  Tensor t = Tensor::empty(shape, dtype);
+  const int64_t n = t.numel();
+  switch (dtype) {
+    case Dtype::Float32: std::fill_n(t.data_ptr<float>(), n, value); break;
+    case Dtype::Int64: std::fill_n(t.data_ptr<int64_t>(), n, static_cast<int64_t>(value)); break;
+    case Dtype::Bool: std::fill_n(t.data_ptr<bool>(), n, value != 0.0f); break;
+  }
   return t;
 }
 
-Tensor zeros_like(const Tensor& t) { return zeros(t.shape()); }
+Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
+Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
+Tensor empty_like(const Tensor& t) { return Tensor::empty(t.shape(), t.dtype()); }
+
+Tensor arange(int64_t end, Dtype dtype) { return arange(0.0, static_cast<double>(end), 1.0, dtype); }
+
+Tensor arange(double start, double end, double step, Dtype dtype) {
+  FOVEA_CHECK(step != 0.0 && std::isfinite(start) && std::isfinite(end) && std::isfinite(step), ValueError,
+              "arange: expected finite bounds and a non-zero step, got start ", start, ", end ", end, ", step ", step);
+  FOVEA_CHECK((end - start) / step >= 0 || start == end, ValueError, "arange: the step ", step,
+              " does not lead from ", start, " to ", end);
+  const int64_t n = static_cast<int64_t>(std::ceil((end - start) / step));
+  Tensor t = Tensor::empty({std::max<int64_t>(n, 0)}, dtype);
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    const double v = start + static_cast<double>(i) * step;
+    switch (dtype) {
+      case Dtype::Float32: t.data_ptr<float>()[i] = static_cast<float>(v); break;
+      case Dtype::Int64: t.data_ptr<int64_t>()[i] = static_cast<int64_t>(v); break;
+      case Dtype::Bool: t.data_ptr<bool>()[i] = v != 0.0; break;
+    }
+  }
+  return t;
+}
 
 Tensor rand(const Shape& shape, float low, float high) {
   Tensor t = Tensor::empty(shape);
@@ -330,33 +492,34 @@ Tensor randn(const Shape& shape) {
   return t;
 }
 
-Tensor from_vector(const std::vector<float>& values, const Shape& shape) {
-  if (static_cast<int64_t>(values.size()) != numel(shape))
-    throw ShapeError("from_vector: " + std::to_string(values.size()) + " values do not fill shape " +
-                     to_string(shape));
-  Tensor t = Tensor::empty(shape);
-  std::copy(values.begin(), values.end(), t.data());
+namespace {
+
+template <typename T, typename Values>
+Tensor tensor_from(const Values& values, const Shape& shape) {
+  FOVEA_CHECK(static_cast<int64_t>(values.size()) == numel(shape), ShapeError, "from_vector: ", values.size(),
+              " values do not fill shape ", to_string(shape));
+  Tensor t = Tensor::empty(shape, dtype_of<T>());
+  std::copy(values.begin(), values.end(), t.data_ptr<T>());
   return t;
 }
 
+}  // namespace
+
+Tensor from_vector(const std::vector<float>& values, const Shape& shape) { return tensor_from<float>(values, shape); }
+template <typename T>
+  requires(std::is_same_v<T, int64_t> || std::is_same_v<T, bool>)
+Tensor from_vector(const std::vector<T>& values, const Shape& shape) {
+  return tensor_from<T>(values, shape);
+}
+template Tensor from_vector<int64_t>(const std::vector<int64_t>&, const Shape&);
+template Tensor from_vector<bool>(const std::vector<bool>&, const Shape&);
+
 Tensor from_blob(float* data, const Shape& shape) {
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(data, numel(shape));
+  impl->storage = std::make_shared<Storage>(static_cast<void*>(data), numel(shape) * int64_t{sizeof(float)});
   impl->shape = shape;
+  impl->strides = detail::contiguous_strides(shape);
   return Tensor(impl);
-}
-
-std::string to_string(const Tensor& t) {
-  if (!t.defined()) return "tensor(undefined)";
-  std::ostringstream os;
-  os << "tensor(";
-  if (t.numel() <= 64) {
-    os << "[";
-    for (int64_t i = 0; i < t.numel(); ++i) os << (i ? ", " : "") << t.data()[i];
-    os << "], ";
-  }
-  os << "shape=" << to_string(t.shape()) << ")";
-  return os.str();
 }
 
 }  // namespace fovea

@@ -27,12 +27,13 @@ Evaluation evaluate_in_detail(nn::Module& model, data::DataLoader& loader, bool 
     metrics.add(cross_entropy(logits, batch.targets).item(), logits, batch.targets);
     const int64_t classes = logits.size(1);
     if (out.confusion.empty()) out.confusion.assign(classes, std::vector<int64_t>(classes, 0));
-    const std::vector<int64_t> predicted = logits.argmax(1);
+    const std::vector<int64_t> predicted = logits.argmax(1).to_vector<int64_t>();
+    const std::vector<int64_t> truth = batch.target_list();
     for (size_t i = 0; i < predicted.size(); ++i) {
-      if (batch.targets[i] < 0 || batch.targets[i] >= classes)
-        throw ValueError("evaluate: target " + std::to_string(batch.targets[i]) + " outside the model's " +
+      if (truth[i] < 0 || truth[i] >= classes)
+        throw ValueError("evaluate: target " + std::to_string(truth[i]) + " outside the model's " +
                          std::to_string(classes) + " classes");
-      ++out.confusion[batch.targets[i]][predicted[i]];
+      ++out.confusion[truth[i]][predicted[i]];
     }
     if (keep_logits) out.logits.insert(out.logits.end(), logits.data(), logits.data() + logits.numel());
   }

@@ -79,10 +79,11 @@ void PlotWriter::on_eval_batch(const EvalBatch& b) {
   const float* logits = b.logits.data();
   const Tensor& images = b.batch.images;
   const int64_t per_image = images.numel() / std::max<int64_t>(b.batch.size(), 1);
+  const std::vector<int64_t> targets = b.batch.target_list();
   for (int64_t i = 0; i < b.batch.size(); ++i) {
     const float* row = logits + i * classes;
     const int64_t predicted = std::max_element(row, row + classes) - row;
-    const int64_t truth = b.batch.targets[static_cast<size_t>(i)];
+    const int64_t truth = targets[static_cast<size_t>(i)];
     if (truth >= 0 && truth < classes) ++confusion_[static_cast<size_t>(truth)][static_cast<size_t>(predicted)];
     if (predicted == truth) continue;
     // softmax(row)[predicted] = 1 / sum_j exp(row_j - row_predicted): no overflow.

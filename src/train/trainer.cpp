@@ -11,11 +11,12 @@
 
 namespace fovea::train {
 
-void MetricsAccumulator::add(double mean_loss, const Tensor& logits, const std::vector<int64_t>& targets) {
-  std::vector<int64_t> pred = logits.argmax(1);
-  for (size_t i = 0; i < targets.size(); ++i) correct_ += pred[i] == targets[i];
-  loss_sum_ += mean_loss * static_cast<double>(targets.size());
-  samples_ += static_cast<int64_t>(targets.size());
+void MetricsAccumulator::add(double mean_loss, const Tensor& logits, const Tensor& targets) {
+  const std::vector<int64_t> pred = logits.argmax(1).to_vector<int64_t>();
+  const std::vector<int64_t> truth = targets.to_vector<int64_t>();
+  for (size_t i = 0; i < truth.size(); ++i) correct_ += pred[i] == truth[i];
+  loss_sum_ += mean_loss * static_cast<double>(truth.size());
+  samples_ += static_cast<int64_t>(truth.size());
 }
 
 Metrics MetricsAccumulator::result() const {

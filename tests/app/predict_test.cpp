@@ -65,7 +65,7 @@ TEST(Predict, AgreesWithEvalOnEveryMnistTestImageWrittenAsPng) {
   const std::vector<nlohmann::json> lines = json_lines(predict.out);
   ASSERT_EQ(lines.size(), size_t(kImages));
   const Tensor logits = io::load_safetensors(logits_file).at("logits");
-  const std::vector<int64_t> eval_labels = logits.argmax(1);
+  const std::vector<int64_t> eval_labels = logits.argmax(1).to_vector<int64_t>();
   for (int i = 0; i < kImages; ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "/%05d.png", i);

@@ -32,7 +32,7 @@ void train_steps(models::CNNNet& model, optim::Optimizer& opt, int steps) {
     Tensor x = randn({8, 1, 28, 28});
     std::vector<int64_t> y;
     for (int i = 0; i < 8; ++i) y.push_back(int64_t(default_generator().below(10)));
-    Tensor loss = cross_entropy(model(x), y);
+    Tensor loss = cross_entropy(model(x), from_vector(y, {8}));
     opt.zero_grad();
     loss.backward();
     opt.step();

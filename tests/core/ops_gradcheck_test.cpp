@@ -48,12 +48,12 @@ TEST_F(GradCheck, Linear) {
 }
 
 TEST_F(GradCheck, LogSoftmaxAndNllLoss) {
-  std::vector<int64_t> target{1, 0, 3, 2};
-  expect_gradients_match([&](const V& v) { return nll_loss(log_softmax(v[0]), target); }, {randn({4, 5})});
+  Tensor target = tensor({1, 0, 3, 2});
+  expect_gradients_match([&](const V& v) { return nll_loss(log_softmax(v[0], 1), target); }, {randn({4, 5})});
 }
 
 TEST_F(GradCheck, CrossEntropy) {
-  std::vector<int64_t> target{4, 0, 3};
+  Tensor target = tensor({4, 0, 3});
   expect_gradients_match([&](const V& v) { return cross_entropy(v[0], target); }, {randn({3, 5})});
 }
 

@@ -39,7 +39,10 @@ class IndexDataset : public Dataset {
 
 std::vector<int64_t> one_pass(DataLoader& loader) {
   std::vector<int64_t> order;
-  for (Batch& b : loader) order.insert(order.end(), b.targets.begin(), b.targets.end());
+  for (Batch& b : loader) {
+    const std::vector<int64_t> targets = b.target_list();
+    order.insert(order.end(), targets.begin(), targets.end());
+  }
   return order;
 }
 
@@ -76,7 +79,8 @@ TEST(DataLoader, BatchHoldsTheImagesInOrder) {
   Batch& b = *it;
   EXPECT_EQ(b.images.shape(), (Shape{4, 1, 1, 2}));
   EXPECT_EQ(b.images.to_vector(), (std::vector<float>{0, -0, 1, -1, 2, -2, 3, -3}));
-  EXPECT_EQ(b.targets, (std::vector<int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(b.target_list(), (std::vector<int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(b.targets.dtype(), kInt64);
 }
 
 TEST(DataLoader, BatchSizeMustBePositive) {

@@ -49,8 +49,8 @@ void evaluate(train::PlotWriter& plots, const TenImages& set, const std::vector<
   for (int64_t i = 0; i < 10; ++i) {
     const Tensor image = set.get(i).image;
     std::copy_n(image.data(), 28 * 28, batch.images.data() + i * 28 * 28);
-    batch.targets.push_back(i);
   }
+  batch.targets = arange(10);
   Tensor logits = zeros({10, 10});
   for (int64_t i = 0; i < 10; ++i) logits.data()[i * 10 + predicted[static_cast<size_t>(i)]] = confidence[static_cast<size_t>(i)];
   train::MetricsAccumulator running;

@@ -27,7 +27,7 @@ struct FakeBatch {
   Tensor logits;
   explicit FakeBatch(int64_t n) : logits(zeros({n, 10})) {
     batch.images = zeros({n, 1, 28, 28});
-    batch.targets.assign(static_cast<size_t>(n), 0);
+    batch.targets = zeros({n}, kInt64);
     for (int64_t i = 0; i < n; ++i) logits.data()[i * 10] = 5.0f;
   }
 };

@@ -14,9 +14,11 @@
 namespace fovea::data {
 
 struct Batch {
-  Tensor images;                // batch x C x H x W
-  std::vector<int64_t> targets;  // batch
-  int64_t size() const { return static_cast<int64_t>(targets.size()); }
+  Tensor images;   // float32, batch x C x H x W
+  Tensor targets;  // int64, [batch]: what the losses take
+  int64_t size() const { return targets.defined() ? targets.numel() : 0; }
+  // The targets as a std::vector, for loops over the batch.
+  std::vector<int64_t> target_list() const { return targets.defined() ? targets.to_vector<int64_t>() : std::vector<int64_t>{}; }
 };
 
 struct DataLoaderOptions {

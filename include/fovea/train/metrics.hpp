@@ -18,7 +18,7 @@ struct Metrics {
 class MetricsAccumulator {
  public:
   // `mean_loss` is the batch's mean cross-entropy; `logits` is batch x classes.
-  void add(double mean_loss, const Tensor& logits, const std::vector<int64_t>& targets);
+  void add(double mean_loss, const Tensor& logits, const Tensor& targets);  // targets: int64 [N]
   Metrics result() const;
 
   // The running sums, to carry a half-done epoch through a checkpoint.
