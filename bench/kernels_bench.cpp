@@ -1,12 +1,20 @@
 // Micro-benchmarks of the CPU kernels at the seed network's batch-128 shapes (MNIST CNN:
 // conv 1->16 on 28x28, pool, conv 16->32 on 14x14, pool, linear 1568->128, linear 128->10).
 // items/s counts images. Run with OMP_NUM_THREADS set to the thread count you care about.
+//
+// Then the tensor ops (op/...): each elementwise and reduction op on 1M float32 elements, called
+// as a user calls it (fovea::exp(x), allocating its output), as bench/ops_vs_pytorch.py times
+// PyTorch's equivalents (torch.exp(x)) on the same machine and thread count. The list of ops is
+// kOps below; the Python script holds the same names with PyTorch's calls.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <random>
 #include <vector>
 
+#include "fovea/autograd.hpp"
+#include "fovea/ops.hpp"
+#include "fovea/random.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "kernels/reference/reference.hpp"
 
@@ -138,6 +146,76 @@ void BM_FastConv2dForwardSmall(benchmark::State& state) {
 }
 BENCHMARK(BM_FastConv2dForwardSmall)->Unit(benchmark::kMillisecond);
 
+// ---- tensor ops on 1M elements ----
+
+using fovea::Tensor;
+
+struct OpCase {
+  const char* name;
+  Tensor (*run)(const Tensor& a, const Tensor& b, const Tensor& row);
+};
+
+// a, b: [1000, 1000] uniform in [0.1, 2) (so log, sqrt and division are defined); row: [1000].
+const OpCase kOps[] = {
+    {"add", [](const Tensor& a, const Tensor& b, const Tensor&) { return a + b; }},
+    {"add_broadcast_row", [](const Tensor& a, const Tensor&, const Tensor& r) { return a + r; }},
+    {"mul", [](const Tensor& a, const Tensor& b, const Tensor&) { return a * b; }},
+    {"div", [](const Tensor& a, const Tensor& b, const Tensor&) { return a / b; }},
+    {"mul_scalar", [](const Tensor& a, const Tensor&, const Tensor&) { return a * 3.0f; }},
+    {"neg", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::neg(a); }},
+    {"abs", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::abs(a); }},
+    {"exp", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::exp(a); }},
+    {"log", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::log(a); }},
+    {"sqrt", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::sqrt(a); }},
+    {"rsqrt", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::rsqrt(a); }},
+    {"pow2", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::pow(a, 2.0f); }},
+    {"sigmoid", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::sigmoid(a); }},
+    {"tanh", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::tanh(a); }},
+    {"relu", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::relu(a); }},
+    {"leaky_relu", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::leaky_relu(a); }},
+    {"gelu", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::gelu(a); }},
+    {"silu", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::silu(a); }},
+    {"clamp", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::clamp(a, 0.5f, 1.5f); }},
+    {"maximum", [](const Tensor& a, const Tensor& b, const Tensor&) { return fovea::maximum(a, b); }},
+    {"gt", [](const Tensor& a, const Tensor& b, const Tensor&) { return fovea::gt(a, b); }},
+    {"where", [](const Tensor& a, const Tensor& b, const Tensor&) { return fovea::where(a > 1.0f, a, b); }},
+    {"sum", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::sum(a); }},
+    {"sum_dim0", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::sum(a, {0}); }},
+    {"sum_dim1", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::sum(a, {1}); }},
+    {"mean", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::mean(a); }},
+    {"var_dim1", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::var(a, {1}); }},
+    {"max", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::max(a); }},
+    {"max_dim1", [](const Tensor& a, const Tensor&, const Tensor&) { return std::get<0>(fovea::max(a, 1)); }},
+    {"argmax_dim1", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::argmax(a, 1); }},
+    {"logsumexp_dim1", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::logsumexp(a, {1}); }},
+    {"softmax_dim1", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::softmax(a, 1); }},
+    {"log_softmax_dim1", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::log_softmax(a, 1); }},
+    {"softmax_dim0", [](const Tensor& a, const Tensor&, const Tensor&) { return fovea::softmax(a, 0); }},
+};
+
+void register_op_benchmarks() {
+  for (const OpCase& c : kOps) {
+    benchmark::RegisterBenchmark((std::string("op/") + c.name).c_str(), [run = c.run](benchmark::State& state) {
+      fovea::NoGradGuard no_grad;  // as torch.no_grad(): the op alone
+      fovea::manual_seed(7);
+      const Tensor a = fovea::rand({1000, 1000}, 0.1f, 2.0f), b = fovea::rand({1000, 1000}, 0.1f, 2.0f);
+      const Tensor row = fovea::rand({1000}, 0.1f, 2.0f);
+      for (auto _ : state) {
+        Tensor out = run(a, b, row);
+        benchmark::DoNotOptimize(out.impl());
+      }
+      state.SetItemsProcessed(state.iterations() * a.numel());
+    })->Unit(benchmark::kMicrosecond);
+  }
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  register_op_benchmarks();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
