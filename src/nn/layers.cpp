@@ -88,24 +88,21 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Pair kernel_size, Pair
   if (has_bias) bias = register_parameter("bias", uniform_init({out_channels}, fan_in));
 }
 
-void Conv2d::check_input(const Tensor& input) const {
-  if (input.dim() != 4 || input.size(1) != in_channels_)
-    throw ShapeError(describe() + ": expected input of shape [N, " + std::to_string(in_channels_) +
-                     ", H, W], got " + to_string(input.shape()) + " (weight " + to_string(weight.shape()) + ")");
-}
-
 ModulePtr Conv2d::clone() const {
   return clone_as<Conv2d>(in_channels_, out_channels_, kernel_, stride_, padding_, bias.defined());
 }
 
 Tensor Conv2d::forward(const Tensor& input) {
-  check_input(input);
   return conv2d(input, weight, bias, stride_.pair(), padding_.pair());
 }
 
+// Called by Sequential directly, not through operator(): the layer names itself in an error here.
 Tensor Conv2d::forward_relu(const Tensor& input) {
-  check_input(input);
-  return conv2d_relu(input, weight, bias, stride_.pair(), padding_.pair());
+  try {
+    return conv2d_relu(input, weight, bias, stride_.pair(), padding_.pair());
+  } catch (const Error& e) {
+    rethrow_annotated(e);
+  }
 }
 
 std::string Conv2d::extra_repr() const {
@@ -128,13 +125,7 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool has_bias)
 
 ModulePtr Linear::clone() const { return clone_as<Linear>(in_features_, out_features_, bias.defined()); }
 
-Tensor Linear::forward(const Tensor& input) {
-  if (input.dim() != 2 || input.size(1) != in_features_)
-    throw ShapeError(describe() + ": input of shape " + to_string(input.shape()) +
-                     " does not match weight of shape " + to_string(weight.shape()) + " (expected [N, " +
-                     std::to_string(in_features_) + "])");
-  return linear(input, weight, bias);
-}
+Tensor Linear::forward(const Tensor& input) { return linear(input, weight, bias); }
 
 std::string Linear::extra_repr() const {
   return "in_features=" + std::to_string(in_features_) + ", out_features=" + std::to_string(out_features_) +
@@ -158,7 +149,6 @@ MaxPool2d::MaxPool2d(Pair kernel_size, Pair stride, Pair padding)
 ModulePtr MaxPool2d::clone() const { return clone_as<MaxPool2d>(kernel_, stride_, padding_); }
 
 Tensor MaxPool2d::forward(const Tensor& input) {
-  if (input.dim() != 4) throw ShapeError(describe() + ": expected a 4-d input, got " + to_string(input.shape()));
   return max_pool2d(input, kernel_.pair(), stride_.pair(), padding_.pair());
 }
 
@@ -178,7 +168,6 @@ AvgPool2d::AvgPool2d(Pair kernel_size, Pair stride, Pair padding)
 ModulePtr AvgPool2d::clone() const { return clone_as<AvgPool2d>(kernel_, stride_, padding_); }
 
 Tensor AvgPool2d::forward(const Tensor& input) {
-  if (input.dim() != 4) throw ShapeError(describe() + ": expected a 4-d input, got " + to_string(input.shape()));
   return avg_pool2d(input, kernel_.pair(), stride_.pair(), padding_.pair());
 }
 

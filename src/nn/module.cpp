@@ -5,13 +5,41 @@
 
 namespace fovea::nn {
 
+namespace {
+
+// The message of the last error a module annotated on this thread: the modules around it (a
+// Sequential holding the Conv2d that failed) pass it on unchanged, so the error names the
+// innermost module, the one whose input was wrong.
+thread_local std::string last_annotated;
+
+// Throws an error of e's own type whose message starts with the module's description.
+[[noreturn]] void rethrow_in_module(const Error& e, const std::string& module) {
+  if (last_annotated == e.what()) throw;
+  last_annotated = module + ": " + e.what();
+  if (dynamic_cast<const ShapeError*>(&e)) throw ShapeError(last_annotated);
+  if (dynamic_cast<const ValueError*>(&e)) throw ValueError(last_annotated);
+  if (dynamic_cast<const IndexError*>(&e)) throw IndexError(last_annotated);
+  if (dynamic_cast<const TypeError*>(&e)) throw TypeError(last_annotated);
+  if (dynamic_cast<const OutOfMemoryError*>(&e)) throw OutOfMemoryError(last_annotated);
+  if (dynamic_cast<const InternalError*>(&e)) throw InternalError(last_annotated);
+  throw;  // other types (IOError, ...) do not come from a forward's arithmetic: as they are
+}
+
+}  // namespace
+
 Tensor Module::operator()(const Tensor& input) {
   Tensor output;
-  if (!profiler::enabled()) {
-    output = forward(input);
-  } else {
-    profiler::Scope scope((path_.empty() ? "" : path_ + " ") + type_name_, /*is_module=*/true);
-    output = forward(input);
+  // An op's error names the op and the shapes; the module adds which layer it was (one check, in
+  // the op, where the value enters; the layer does not repeat it).
+  try {
+    if (!profiler::enabled()) {
+      output = forward(input);
+    } else {
+      profiler::Scope scope((path_.empty() ? "" : path_ + " ") + type_name_, /*is_module=*/true);
+      output = forward(input);
+    }
+  } catch (const Error& e) {
+    rethrow_annotated(e);
   }
   if (!has_forward_hooks()) return output;
   // A snapshot of the list: a hook may remove itself (or register another) while it runs.
@@ -113,6 +141,8 @@ void Module::set_path(const std::string& path) {
   path_ = path;
   for (auto& [name, child] : children_) child->set_path(path_ + "." + name);
 }
+
+void Module::rethrow_annotated(const Error& e) const { rethrow_in_module(e, describe()); }
 
 std::string Module::describe() const {
   std::string d = type_name_ + "(" + extra_repr() + ")";

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "fovea/autograd.hpp"
+#include "fovea/error.hpp"
 #include "fovea/ops.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "ops/op_helpers.hpp"
@@ -21,21 +22,18 @@ Tensor convolution(const Tensor& input_, const Tensor& weight_, const Tensor& bi
   const Tensor bias = bias_.defined() ? bias_.contiguous() : bias_;
   ops_detail::check_dim(input, 4, "conv2d", "input (N x C x H x W)");
   ops_detail::check_dim(weight, 4, "conv2d", "weight (out x in x kH x kW)");
-  if (input.size(1) != weight.size(1))
-    throw ShapeError("conv2d: input of shape " + to_string(input.shape()) + " has " +
-                     std::to_string(input.size(1)) + " channels but weight of shape " + to_string(weight.shape()) +
-                     " expects " + std::to_string(weight.size(1)));
-  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0)))
-    throw ShapeError("conv2d: bias of shape " + to_string(bias.shape()) + " does not match weight of shape " +
-                     to_string(weight.shape()));
-  if (stride.first < 1 || stride.second < 1 || padding.first < 0 || padding.second < 0)
-    throw ValueError("conv2d: stride must be positive and padding non-negative");
+  FOVEA_CHECK(input.size(1) == weight.size(1), ShapeError, "conv2d: expected input of shape [N, ", weight.size(1),
+              ", H, W] for weight of shape ", to_string(weight.shape()), ", got ", to_string(input.shape()));
+  FOVEA_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)), ShapeError, "conv2d: bias of shape ",
+              to_string(bias.shape()), " does not match weight of shape ", to_string(weight.shape()));
+  FOVEA_CHECK(stride.first >= 1 && stride.second >= 1 && padding.first >= 0 && padding.second >= 0, ValueError,
+              "conv2d: stride must be positive and padding non-negative, got stride (", stride.first, ", ",
+              stride.second, ") and padding (", padding.first, ", ", padding.second, ")");
   kernels::Conv2dShape s{input.size(0),  input.size(1),  input.size(2), input.size(3), weight.size(0),
                          weight.size(2), weight.size(3), stride.first,  stride.second, padding.first,
                          padding.second};
-  if (s.in_h + 2 * s.pad_h < s.kernel_h || s.in_w + 2 * s.pad_w < s.kernel_w)
-    throw ShapeError("conv2d: kernel " + to_string(weight.shape()) + " is larger than the padded input " +
-                     to_string(input.shape()));
+  FOVEA_CHECK(s.in_h + 2 * s.pad_h >= s.kernel_h && s.in_w + 2 * s.pad_w >= s.kernel_w, ShapeError, "conv2d: kernel ",
+              to_string(weight.shape()), " is larger than the padded input ", to_string(input.shape()));
   // The output stays in the layout oneDNN computes it in (blocked, for these shapes); the next
   // convolution, ReLU or max pooling reads it as it is, and anything else converts it on access.
   const bool has_bias = bias.defined();

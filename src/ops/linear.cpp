@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "fovea/autograd.hpp"
+#include "fovea/error.hpp"
 #include "fovea/ops.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "ops/op_helpers.hpp"
@@ -17,13 +18,11 @@ Tensor linear(const Tensor& input_, const Tensor& weight_, const Tensor& bias_) 
   const Tensor bias = bias_.defined() ? bias_.contiguous() : bias_;
   ops_detail::check_dim(input, 2, "linear", "input (N x in_features)");
   ops_detail::check_dim(weight, 2, "linear", "weight (out_features x in_features)");
-  if (input.size(1) != weight.size(1))
-    throw ShapeError("linear: input of shape " + to_string(input.shape()) + " cannot be multiplied with weight of shape " +
-                     to_string(weight.shape()) + " (expected input with " + std::to_string(weight.size(1)) +
-                     " features)");
-  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0)))
-    throw ShapeError("linear: bias of shape " + to_string(bias.shape()) + " does not match weight of shape " +
-                     to_string(weight.shape()));
+  FOVEA_CHECK(input.size(1) == weight.size(1), ShapeError, "linear: input of shape ", to_string(input.shape()),
+              " cannot be multiplied with weight of shape ", to_string(weight.shape()), " (expected [N, ",
+              weight.size(1), "])");
+  FOVEA_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)), ShapeError, "linear: bias of shape ",
+              to_string(bias.shape()), " does not match weight of shape ", to_string(weight.shape()));
   kernels::LinearShape s{input.size(0), weight.size(1), weight.size(0)};
   Tensor out = Tensor::empty({s.rows, s.out_features});
   kernels::cpu::linear_forward(s, input.data(), weight.data(), bias.defined() ? bias.data() : nullptr, out.data());

@@ -55,16 +55,14 @@ inline int64_t wrap_dim(int64_t dim, int64_t n, const char* op) {
 }
 
 inline void check_dim(const Tensor& t, int64_t dim, const char* op, const char* what) {
-  if (!t.defined()) throw Error(std::string(op) + ": " + what + " is undefined");
-  if (t.dim() != dim)
-    throw ShapeError(std::string(op) + ": expected " + what + " with " + std::to_string(dim) +
-                     " dimensions, got shape " + to_string(t.shape()));
+  FOVEA_CHECK(t.defined(), Error, op, ": ", what, " is undefined");
+  FOVEA_CHECK(t.dim() == dim, ShapeError, op, ": expected ", what, " with ", dim, " dimensions, got shape ",
+              to_string(t.shape()));
 }
 
 inline void check_same_shape(const Tensor& a, const Tensor& b, const char* op) {
-  if (a.shape() != b.shape())
-    throw ShapeError(std::string(op) + ": shapes " + to_string(a.shape()) + " and " + to_string(b.shape()) +
-                     " differ");
+  FOVEA_CHECK(a.shape() == b.shape(), ShapeError, op, ": shapes ", to_string(a.shape()), " and ", to_string(b.shape()),
+              " differ");
 }
 
 // The gradient through a ReLU whose output is `y`: `g` where y > 0, else 0. Works in y's backend

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "fovea/autograd.hpp"
+#include "fovea/error.hpp"
 #include "fovea/ops.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "ops/op_helpers.hpp"
@@ -17,18 +18,18 @@ kernels::Pool2dShape pool_shape(const char* op, const Tensor& input, std::pair<i
                                 std::pair<int64_t, int64_t> stride, std::pair<int64_t, int64_t> padding) {
   ops_detail::check_dim(input, 4, op, "input (N x C x H x W)");
   if (stride.first == 0 && stride.second == 0) stride = kernel;  // PyTorch: stride defaults to kernel_size
-  if (kernel.first < 1 || kernel.second < 1 || stride.first < 1 || stride.second < 1)
-    throw ValueError(std::string(op) + ": kernel size and stride must be positive");
+  FOVEA_CHECK(kernel.first >= 1 && kernel.second >= 1 && stride.first >= 1 && stride.second >= 1, ValueError, op,
+              ": kernel size and stride must be positive, got kernel (", kernel.first, ", ", kernel.second,
+              ") and stride (", stride.first, ", ", stride.second, ")");
   // PyTorch's rule: padding at most half the kernel, so every window sees a real element.
-  if (padding.first < 0 || padding.second < 0 || 2 * padding.first > kernel.first ||
-      2 * padding.second > kernel.second)
-    throw ValueError(std::string(op) + ": padding must be between 0 and half the kernel size");
+  FOVEA_CHECK(padding.first >= 0 && padding.second >= 0 && 2 * padding.first <= kernel.first &&
+                  2 * padding.second <= kernel.second,
+              ValueError, op, ": padding must be between 0 and half the kernel size, got padding (", padding.first,
+              ", ", padding.second, ") for kernel (", kernel.first, ", ", kernel.second, ")");
   kernels::Pool2dShape s{input.size(0), input.size(1), input.size(2), input.size(3), kernel.first,
                          kernel.second, stride.first,  stride.second, padding.first, padding.second};
-  if (s.in_h + 2 * s.pad_h < s.kernel_h || s.in_w + 2 * s.pad_w < s.kernel_w)
-    throw ShapeError(std::string(op) + ": kernel (" + std::to_string(kernel.first) + ", " +
-                     std::to_string(kernel.second) + ") is larger than the padded input " +
-                     to_string(input.shape()));
+  FOVEA_CHECK(s.in_h + 2 * s.pad_h >= s.kernel_h && s.in_w + 2 * s.pad_w >= s.kernel_w, ShapeError, op, ": kernel (",
+              kernel.first, ", ", kernel.second, ") is larger than the padded input ", to_string(input.shape()));
   return s;
 }
 

@@ -52,7 +52,6 @@ class Conv2d : public Module {
   Tensor weight, bias;
 
  private:
-  void check_input(const Tensor& input) const;
   int64_t in_channels_, out_channels_;
   Pair kernel_, stride_, padding_;
 };

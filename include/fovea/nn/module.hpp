@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "fovea/random.hpp"
+#include "fovea/error.hpp"
 #include "fovea/tensor.hpp"
 
 namespace fovea::nn {
@@ -178,6 +179,9 @@ class Module {
   void copy_state_from(const Module& source);
   // "Linear(in_features=..)" plus the path, to start an error message about this layer.
   std::string describe() const;
+  // Rethrows e (an error from this module's forward) with describe() in front, unless a module
+  // inside this one already did: operator() does this for every forward.
+  [[noreturn]] void rethrow_annotated(const Error& e) const;
 
  private:
   void add_child(const std::string& name, std::shared_ptr<Module> child);

@@ -116,7 +116,7 @@ void max_pool2d_backward_blocked(const Pool2dShape& s, const BackendLayout& src_
     const int32_t* argmax = reinterpret_cast<const int32_t*>(workspace);
     if (grad_output_layout && is_nchw16c(*grad_output_layout))
       return max_pool2d_nchw16c_backward(s, grad_output, argmax, grad_input);
-    if (grad_output_layout) throw Error("max_pool2d backward: gradient in an unexpected backend layout");
+    FOVEA_INTERNAL_ASSERT(!grad_output_layout, "max_pool2d backward: gradient in an unexpected backend layout");
     // A plain gradient (through Flatten): one small reorder into nChw16c first.
     auto info = max_pool2d_blocked_info(s, src_layout);
     std::vector<float> g(static_cast<size_t>(layout_storage_floats(*info.dst)));
