@@ -159,8 +159,6 @@ class Tensor {
   std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
   std::vector<Tensor> split(const Shape& split_sizes, int64_t dim) const;
   std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
-  // The same storage under another shape with no graph recorded (for use inside backward functions).
-  Tensor contiguous_view(const Shape& shape) const;
   // A tensor sharing data but cut from the graph.
   Tensor detach() const;
 

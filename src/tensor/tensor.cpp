@@ -393,20 +393,6 @@ Tensor Tensor::to(Dtype target) const {
   return out;  // a new dtype carries no gradient (only float32 is differentiable)
 }
 
-// A view for gradients: never records a graph (backward itself is not differentiated).
-Tensor Tensor::contiguous_view(const Shape& shape) const {
-  const TensorImpl& from = checked(impl_);
-  // The same shape keeps a blocked layout (detach); another shape needs row-major order.
-  if (from.layout == Layout::Blocked && shape == from.shape) {
-    auto impl = std::make_shared<TensorImpl>(TensorImpl{from.storage, from.offset, shape, from.strides, from.dtype,
-                                                         from.layout, from.backend_layout});
-    return Tensor(impl);
-  }
-  FOVEA_INTERNAL_ASSERT(is_contiguous() && fovea::numel(shape) == numel(), "contiguous_view of shape ",
-                        to_string(this->shape()), " as ", to_string(shape));
-  return detail::make_view(*this, shape, detail::contiguous_strides(shape), storage_offset());
-}
-
 Tensor Tensor::detach() const {
   const TensorImpl& from = checked(impl_);
   auto impl = std::make_shared<TensorImpl>(
