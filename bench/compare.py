@@ -9,7 +9,9 @@ step, and the peak memory of a one-epoch `fovea train`.
 
 With `--baseline-build DIR`, DIR's bench_epoch (a build configured with -DFOVEA_NATIVE=ON, i.e.
 -march=native) runs in the same rounds, and the ratio portable/native shows what run-time
-dispatch costs against compiling for this one machine. `--no-pytorch` leaves PyTorch out.
+dispatch costs against compiling for this one machine. `--baseline-label before` names the
+baseline otherwise: a build of an earlier commit, to show a change's cost (ratio fovea/before).
+`--no-pytorch` leaves PyTorch out.
 
     /usr/bin/python3 bench/compare.py [--build build] [--data ../shared/data/mnist] [--threads 1,2]
                                       [--baseline-build build-native] [--no-pytorch]
@@ -68,19 +70,22 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--baseline-build", help="a -DFOVEA_NATIVE=ON build to run side by side with --build")
+    ap.add_argument("--baseline-label", default="native",
+                    help="what the baseline build is: native (the default) or, e.g., before (an earlier commit)")
     ap.add_argument("--no-pytorch", action="store_true", help="leave PyTorch out (not installed, or not wanted)")
     args = ap.parse_args()
     if not args.no_pytorch and importlib.util.find_spec("torch") is None:
         sys.exit("compare.py: PyTorch is not installed (scripts/install-deps.sh --bench installs it); "
                  "--no-pytorch compares fovea builds only")
     # With a baseline, the --build under test is the portable one.
-    fovea = "portable" if args.baseline_build else "fovea"
+    base = args.baseline_label
+    fovea = ("portable" if base == "native" else "fovea") if args.baseline_build else "fovea"
     summary = []
     for threads in [int(t) for t in args.threads.split(",")]:
         common = ["--data", args.data, "--threads", str(threads), "--epochs", str(args.epochs)]
         cmds = {fovea: [os.path.join(args.build, "bench_epoch")] + common}
         if args.baseline_build:
-            cmds["native"] = [os.path.join(args.baseline_build, "bench_epoch")] + common
+            cmds[base] = [os.path.join(args.baseline_build, "bench_epoch")] + common
         if not args.no_pytorch:
             cmds["pytorch"] = [sys.executable, os.path.join(HERE, "pytorch_epoch.py")] + common
         results = {name: [] for name in cmds}
@@ -97,9 +102,9 @@ def main():
         for k, label in (("train_s", "training epoch (60,000 images)"), ("eval_s", "test evaluation (10,000 images)")):
             f = med[fovea][k]
             line = f"  {threads} thread(s)  {label:34s} {fovea} {f:7.3f} s"
-            if "native" in med:
-                n = med["native"][k]
-                line += f"   native {n:7.3f} s   portable/native {f / n:5.3f}"
+            if base in med:
+                n = med[base][k]
+                line += f"   {base} {n:7.3f} s   {fovea}/{base} {f / n:5.3f}"
             if "pytorch" in med:
                 t = med["pytorch"][k]
                 line += f"   pytorch {t:7.3f} s   speed-up {t / f:5.2f}x"
