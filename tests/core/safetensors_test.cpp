@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "fovea/error.hpp"
 #include "fovea/io/safetensors.hpp"
@@ -30,5 +31,29 @@ TEST(Safetensors, RoundTripAndBadFiles) {
   }
   std::ofstream(path, std::ios::binary | std::ios::trunc) << "garbage";
   EXPECT_THROW(io::load_safetensors(path), IOError);
+  std::filesystem::remove_all(dir);
+}
+
+// int64 indices and bool masks round-trip with their dtypes; a non-contiguous view writes its own
+// elements in row-major order.
+TEST(Safetensors, Int64BoolAndViewsRoundTrip) {
+  auto dir = std::filesystem::temp_directory_path() / "fovea_safetensors_dtypes_test";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "d.safetensors").string();
+  const std::vector<int64_t> big{-1, 0, int64_t(1) << 40, 7};
+  io::save_safetensors(path, {{"i", from_vector(big, {2, 2})},
+                              {"m", from_vector(std::vector<bool>{true, false, true}, {3})},
+                              {"t", from_vector({1, 2, 3, 4, 5, 6}, {2, 3}).t()},
+                              {"e", zeros({0, 2}, kInt64)}});
+  auto loaded = io::load_safetensors(path);
+  EXPECT_EQ(loaded.at("i").dtype(), kInt64);
+  EXPECT_EQ(loaded.at("i").shape(), (Shape{2, 2}));
+  EXPECT_EQ(loaded.at("i").to_vector<int64_t>(), big);
+  EXPECT_EQ(loaded.at("m").dtype(), kBool);
+  EXPECT_EQ(loaded.at("m").to_vector<bool>(), (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(loaded.at("t").shape(), (Shape{3, 2}));
+  EXPECT_EQ(loaded.at("t").to_vector(), (std::vector<float>{1, 4, 2, 5, 3, 6}));
+  EXPECT_EQ(loaded.at("e").dtype(), kInt64);
+  EXPECT_EQ(loaded.at("e").shape(), (Shape{0, 2}));
   std::filesystem::remove_all(dir);
 }
