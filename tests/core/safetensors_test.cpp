@@ -57,3 +57,19 @@ TEST(Safetensors, Int64BoolAndViewsRoundTrip) {
   EXPECT_EQ(loaded.at("e").shape(), (Shape{0, 2}));
   std::filesystem::remove_all(dir);
 }
+
+// The op fixture written by tests/parity/make_op_fixtures.py (PyTorch's own bytes) reads back with
+// its int64 indices and bool masks.
+TEST(Safetensors, ReadsPyTorchsInt64AndBool) {
+  auto f = io::load_safetensors(std::string(FOVEA_FIXTURES_DIR) + "/ops.safetensors");
+  const Tensor index = f.at("index_select.negative.in1");
+  EXPECT_EQ(index.dtype(), kInt64);
+  EXPECT_EQ(index.to_vector<int64_t>(), (std::vector<int64_t>{3, 0, 3}));
+  const Tensor ignore = f.at("nll_loss.ignore_index.in1");
+  EXPECT_EQ(ignore.to_vector<int64_t>(), (std::vector<int64_t>{1, -100, 4, 1}));
+  const Tensor mask = f.at("eq.broadcast.out0");
+  EXPECT_EQ(mask.dtype(), kBool);
+  EXPECT_EQ(mask.shape(), (Shape{2, 2}));
+  EXPECT_EQ(mask.to_vector<bool>(), (std::vector<bool>{false, true, false, true}));
+  EXPECT_EQ(f.at("index_select.empty_index.in1").shape(), (Shape{0}));
+}
