@@ -2,6 +2,7 @@
 // include/fovea/gradcheck.hpp.
 #include "fovea/gradcheck.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>

@@ -10,6 +10,7 @@
 //   * every element is right-aligned to the widest one, and rows wrap at 80 columns.
 // More than 1000 elements are summarised: the first and last 3 entries of each dimension, with
 // "..." between them.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
@@ -17,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "fovea/autograd.hpp"
 #include "fovea/tensor.hpp"
+#include "tensor/tensor_impl.hpp"
 
 namespace fovea {
 
@@ -218,7 +219,7 @@ std::string to_string(const Tensor& t) {
     body = printer.render(0, 0, indent, formatter);
   }
   if (t.grad_fn())
-    suffixes.push_back("grad_fn=<" + t.grad_fn()->name() + ">");
+    suffixes.push_back("grad_fn=<" + detail::grad_fn_name(t) + ">");
   else if (t.requires_grad())
     suffixes.push_back("requires_grad=True");
 
