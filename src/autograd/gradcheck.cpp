@@ -164,7 +164,7 @@ bool gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f, const
     for (size_t i = 0; i < offsets.size(); ++i) {
       float& element = base[offsets[i]];
       const float saved = element;
-      const double h = options.eps * std::max(1.0, std::fabs(double(saved)));
+      const double h = options.relative_step ? options.eps * std::max(1.0, std::fabs(double(saved))) : options.eps;
       const float up_x = static_cast<float>(saved + h);
       const float down_x = static_cast<float>(saved - h);
       double up = 0, down = 0;
