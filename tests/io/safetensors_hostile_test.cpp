@@ -136,10 +136,10 @@ TEST_F(SafetensorsHostile, DtypeMustBeF32I64OrBool) {
 
 // I64 and BOOL: the byte count follows the dtype, and a BOOL byte is 0 or 1.
 TEST_F(SafetensorsHostile, Int64AndBoolSizesAndValuesAreChecked) {
-  expect_refused("{" + tensor("i", "[1]", "[0,4]", "\"I64\"") + "}", 4, {"[0, 4], expected 8 bytes"});
+  expect_refused("{" + tensor("i", "[1]", "[0,4]", "\"I64\"") + "}", 8, {"[0, 4], expected 8 bytes"});
   expect_refused("{" + tensor("i", "[2305843009213693953]", "[0,8]", "\"I64\"") + "}", 64,
                  {"tensor 'i' of shape [2305843009213693953] holds more int64 elements than the 64-byte"});
-  expect_refused("{" + tensor("m", "[2]", "[0,1]", "\"BOOL\"") + "}", 1, {"[0, 1], expected 2 bytes"});
+  expect_refused("{" + tensor("m", "[2]", "[0,1]", "\"BOOL\"") + "}", 2, {"[0, 1], expected 2 bytes"});
   // The data's first 4 bytes are float 0 (all zero), then float 1 = 00 00 80 3f: byte 6 is 0x80.
   expect_refused("{" + tensor("m", "[8]", "[0,8]", "\"BOOL\"") + "}", 8,
                  {"tensor 'm' (BOOL) has byte 128 at byte ", "expected 0 or 1"});
