@@ -277,6 +277,30 @@ TEST(Print, SuffixWraps) {
        requires_grad=True))");
 }
 
+// torch.arange(40.).reshape(2, 20) * 1.5: rows wrap with the indent of their nesting.
+TEST(Print, NestedRowsWrap) {
+  EXPECT_EQ(to_string(arange(0.0, 40.0).reshape({2, 20}) * 1.5f),
+            R"(tensor([[ 0.0000,  1.5000,  3.0000,  4.5000,  6.0000,  7.5000,  9.0000, 10.5000,
+         12.0000, 13.5000, 15.0000, 16.5000, 18.0000, 19.5000, 21.0000, 22.5000,
+         24.0000, 25.5000, 27.0000, 28.5000],
+        [30.0000, 31.5000, 33.0000, 34.5000, 36.0000, 37.5000, 39.0000, 40.5000,
+         42.0000, 43.5000, 45.0000, 46.5000, 48.0000, 49.5000, 51.0000, 52.5000,
+         54.0000, 55.5000, 57.0000, 58.5000]]))");
+}
+
+// (torch.arange(1001.) / 4).requires_grad_(): summarised, and the suffix wraps.
+TEST(Print, SummarisedWithSuffix) {
+  EXPECT_EQ(to_string((arange(0.0, 1001.0) * 0.25f).requires_grad_(true)),
+            R"(tensor([  0.0000,   0.2500,   0.5000,  ..., 249.5000, 249.7500, 250.0000],
+       requires_grad=True))");
+}
+
+// torch.tensor([[1e-8, -1.0], [nan, 3.0]]): NaN padded to the scientific width.
+TEST(Print, ScientificWithNan) {
+  EXPECT_EQ(to_string(from_vector({1e-8f, -1.0f, kNan, 3.0f}, {2, 2})), R"(tensor([[ 1.0000e-08, -1.0000e+00],
+        [        nan,  3.0000e+00]]))");
+}
+
 // PyTorch prints grad_fn=<MulBackward0>; fovea's node names carry no overload number.
 TEST(Print, GradFn) {
   Tensor x = from_vector({0.25f, -1.0f}, {2}).requires_grad_(true);
