@@ -24,6 +24,9 @@
 //   an op's non-contiguous path is what is checked); the caller's tensors are never written and
 //   their .grad is left as it was.
 //
+//   Cost: one forward and one backward, then two forwards per checked element: keep inputs small
+//   (tens of elements per input is plenty to exercise every index of an op).
+//
 // WHAT IS REPORTED
 //   A disagreement, a backward that throws (one that returns the wrong number of gradients or a
 //   gradient of the wrong shape is refused by the engine), or a gradient that is not float32. An
