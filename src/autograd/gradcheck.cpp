@@ -167,6 +167,8 @@ bool gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f, const
       const double h = options.relative_step ? options.eps * std::max(1.0, std::fabs(double(saved))) : options.eps;
       const float up_x = static_cast<float>(saved + h);
       const float down_x = static_cast<float>(saved - h);
+      FOVEA_CHECK(up_x != down_x, ValueError, "gradcheck: input ", k, " element ", i, " (value ", saved, "): a step of ",
+                  h, " does not change it in float32; use a larger eps (or relative_step)");
       double up = 0, down = 0;
       try {
         element = up_x;

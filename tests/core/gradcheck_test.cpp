@@ -142,6 +142,20 @@ TEST(Gradcheck, RefusesUnusableArguments) {
   Tensor expanded = randn({1, 3}).expand({4, 3}).detach().requires_grad_(true);
   EXPECT_THROW(gradcheck([](const V& v) { return mul(v[0], 2.0f); }, {expanded}), ValueError);
   EXPECT_THROW(gradcheck([](const V& v) { return v[0].argmax(0); }, {leaf({3, 2})}), ValueError);
+  // A fixed step float32 cannot resolve at 1e6 (its spacing there is 0.0625).
+  GradcheckOptions fixed;
+  fixed.relative_step = false;
+  fixed.eps = 1e-3;
+  Tensor big = full({2}, 1e6f).requires_grad_(true);
+  EXPECT_THROW(gradcheck([](const V& v) { return mul(v[0], 2.0f); }, {big}, fixed), ValueError);
+}
+
+// The default step grows with |x|, so large inputs are checked with steps float32 can take.
+TEST(Gradcheck, RelativeStepHandlesLargeInputs) {
+  Tensor big = from_vector({1e6f, -3e5f, 2.0f}, {3}).requires_grad_(true);
+  GradcheckOptions options;
+  options.eps = 1e-4;
+  EXPECT_TRUE(gradcheck([](const V& v) { return mul(v[0], 3.0f); }, {big}, options));
 }
 
 }  // namespace
