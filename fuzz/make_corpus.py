@@ -92,6 +92,11 @@ write("safetensors", "f16.safetensors", safetensors([], header_override=
 write("safetensors", "overlapping.safetensors", safetensors([], header_override=
       '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}')
       + f32(1, 2, 3))
+write("safetensors", "int64_and_bool.safetensors", safetensors([], header_override=
+      '{"i":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"m":{"dtype":"BOOL","shape":[3],"data_offsets":[16,19]}}')
+      + struct.pack("<2q", -1, 1 << 40) + b"\x01\x00\x01")
+write("safetensors", "bool_bad_byte.safetensors", safetensors([], header_override=
+      '{"m":{"dtype":"BOOL","shape":[2],"data_offsets":[0,2]}}') + b"\x01\x02")
 write("safetensors", "deep_nesting.safetensors", safetensors([], header_override='{"__metadata__":' + "[" * 2000 + "]" * 2000 + "}"))
 write("safetensors", "not_json.safetensors", struct.pack("<Q", 8) + b"{\"a\":tru")
 

@@ -48,6 +48,13 @@ class TypeError : public Error {
   using Error::Error;
 };
 
+// fovea::autograd::gradcheck found an analytic gradient that disagrees with the finite-difference
+// one, or a backward that failed: the message names the input, the element and both values.
+class GradcheckError : public Error {
+ public:
+  using Error::Error;
+};
+
 // A bug in fovea itself, not in what it was given: raised by FOVEA_INTERNAL_ASSERT.
 class InternalError : public Error {
  public:

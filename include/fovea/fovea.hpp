@@ -10,6 +10,7 @@
 #include "fovea/data/mnist.hpp"
 #include "fovea/data/transforms.hpp"
 #include "fovea/error.hpp"
+#include "fovea/gradcheck.hpp"
 #include "fovea/inference/classifier.hpp"
 #include "fovea/io/checkpoint.hpp"
 #include "fovea/io/image.hpp"

@@ -19,14 +19,45 @@ namespace fovea::io {
 
 static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
 
+namespace {
+
+// safetensors' names for fovea's dtypes (BOOL is one byte per element, 0 or 1, as fovea holds it).
+const char* safetensors_dtype(Dtype dtype) {
+  switch (dtype) {
+    case kFloat32: return "F32";
+    case kInt64: return "I64";
+    case kBool: return "BOOL";
+  }
+  return "F32";
+}
+
+std::optional<Dtype> dtype_named(const std::string& name) {
+  if (name == "F32") return kFloat32;
+  if (name == "I64") return kInt64;
+  if (name == "BOOL") return kBool;
+  return std::nullopt;
+}
+
+const void* first_element(const Tensor& t) {
+  switch (t.dtype()) {
+    case kFloat32: return t.data_ptr<float>();
+    case kInt64: return t.data_ptr<int64_t>();
+    case kBool: return t.data_ptr<bool>();
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
-    uint64_t bytes = static_cast<uint64_t>(t.numel()) * sizeof(float);
-    header[name] = {{"dtype", "F32"}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
+    uint64_t bytes = static_cast<uint64_t>(t.numel()) * static_cast<uint64_t>(element_size(t.dtype()));
+    header[name] = {
+        {"dtype", safetensors_dtype(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string text;
@@ -42,7 +73,10 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
   const uint64_t len = text.size();
   out.write(&len, 8);
   out.write(text.data(), text.size());
-  for (const auto& [name, t] : tensors) out.write(t.data(), static_cast<size_t>(t.numel()) * sizeof(float));
+  for (const auto& [name, t] : tensors) {
+    const Tensor plain = t.is_contiguous() ? t : t.detach().contiguous();  // a view writes its own elements
+    out.write(first_element(plain), static_cast<size_t>(plain.numel() * element_size(plain.dtype())));
+  }
   out.commit();
 }
 
@@ -57,6 +91,7 @@ constexpr size_t kMaxRank = 64;
 
 struct Entry {
   std::string name;
+  Dtype dtype = kFloat32;
   Shape shape;
   uint64_t begin = 0, end = 0;  // within the data section
 };
@@ -133,7 +168,7 @@ class HeaderReader : public nlohmann::json_sax<nlohmann::json> {
         return key_ == "__metadata__" ? ", expected an object of strings"
                                       : ", expected an object {dtype, shape, data_offsets}";
       case In::Entry:
-        return field_ == Field::Dtype ? ", expected a string such as \"F32\""
+        return field_ == Field::Dtype ? ", expected a string: \"F32\", \"I64\" or \"BOOL\""
                : field_ == Field::Shape
                    ? ", expected an array of at most " + std::to_string(kMaxRank) + " whole numbers >= 0"
                    : ", expected [begin, end], two whole numbers >= 0";
@@ -147,7 +182,9 @@ class HeaderReader : public nlohmann::json_sax<nlohmann::json> {
   bool scalar(const std::string& text, std::optional<uint64_t> whole = std::nullopt, std::string* str = nullptr) {
     if (in_ == In::Skip || (in_ == In::Entry && field_ == Field::Other)) return true;
     if (in_ == In::Entry && field_ == Field::Dtype && str) {
-      if (*str != "F32") fail(tensor() + " has dtype " + support::quote(*str, 40) + ", expected F32");
+      const std::optional<Dtype> dtype = dtype_named(*str);
+      if (!dtype) fail(tensor() + " has dtype " + support::quote(*str, 40) + ", expected F32, I64 or BOOL");
+      entry_.dtype = *dtype;
       return true;
     }
     if (in_ == In::Shape && whole && *whole <= uint64_t(INT64_MAX)) {
@@ -177,7 +214,7 @@ class HeaderReader : public nlohmann::json_sax<nlohmann::json> {
     if (in_ == In::Start && !array) return enter(In::Root);
     if (in_ == In::Root && !array && key_ == "__metadata__") return enter(In::Metadata);
     if (in_ == In::Root && !array) {
-      entry_ = Entry{key_, {}, 0, 0};
+      entry_ = Entry{key_, kFloat32, {}, 0, 0};
       seen_ = 0;
       offsets_ = 0;
       return enter(In::Entry);
@@ -210,12 +247,13 @@ class HeaderReader : public nlohmann::json_sax<nlohmann::json> {
       if (!(seen_ & bit(f)))
         fail(tensor() + " has no \"" + (f == Field::Dtype ? "dtype" : f == Field::Shape ? "shape" : "data_offsets") +
              "\"");
-    // At most the data section's worth of floats, which also keeps numel and its bytes from overflowing.
-    const std::optional<uint64_t> count = support::checked_product(entry_.shape, data_size_ / sizeof(float));
+    // At most the data section's worth of elements, which also keeps numel and its bytes from overflowing.
+    const uint64_t size = static_cast<uint64_t>(element_size(entry_.dtype));
+    const std::optional<uint64_t> count = support::checked_product(entry_.shape, data_size_ / size);
     if (!count)
-      fail(tensor() + " of shape " + to_string(entry_.shape) + " holds more floats than the " +
-           std::to_string(data_size_) + "-byte data section");
-    const uint64_t bytes = *count * sizeof(float);
+      fail(tensor() + " of shape " + to_string(entry_.shape) + " holds more " + fovea::to_string(entry_.dtype) +
+           " elements than the " + std::to_string(data_size_) + "-byte data section");
+    const uint64_t bytes = *count * size;
     if (entry_.begin > entry_.end || entry_.end > data_size_ || entry_.end - entry_.begin != bytes)
       fail(tensor() + " of shape " + to_string(entry_.shape) + " has data_offsets [" + std::to_string(entry_.begin) +
            ", " + std::to_string(entry_.end) + "], expected " + std::to_string(bytes) + " bytes within the " +
@@ -294,10 +332,18 @@ SafetensorsFile read_safetensors(const std::string& path) {
          ") after the last tensor belong to no tensor: expected the file to end there");
 
   for (const Entry& e : entries) {
-    Tensor t = Tensor::empty(e.shape);
+    Tensor t = Tensor::empty(e.shape, e.dtype);
     in.seekg(static_cast<std::streamoff>(data_start + e.begin));
-    in.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(e.end - e.begin));
+    in.read(static_cast<char*>(const_cast<void*>(first_element(t))), static_cast<std::streamsize>(e.end - e.begin));
     if (!in) fail("read of tensor " + support::quote(e.name) + " failed");
+    if (e.dtype == kBool) {
+      // fovea's bool elements are 0 or 1; any other byte would make them neither true nor false.
+      const unsigned char* bytes = reinterpret_cast<const unsigned char*>(t.data_ptr<bool>());
+      for (uint64_t i = 0; i < e.end - e.begin; ++i)
+        if (bytes[i] > 1)
+          fail("tensor " + support::quote(e.name) + " (BOOL) has byte " + std::to_string(bytes[i]) + " at byte " +
+               std::to_string(data_start + e.begin + i) + ", expected 0 or 1");
+    }
     result.tensors.emplace_back(e.name, t);
   }
   return result;

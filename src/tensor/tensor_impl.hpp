@@ -48,6 +48,9 @@ Tensor sum_of(const Tensor& a, const Tensor& b);
 void add_into(const Tensor& dst, const Tensor& src);
 // Marks the storage written in place (autograd's version counter).
 inline void bump_version(const Tensor& t) { ++t.impl()->storage->version; }
+// The name of the node that made `t` ("AddBackward"), for printing. Defined by autograd, which
+// fills the grad_fn slot (src/autograd/node_name.cpp), so that the tensor layer need not include it.
+std::string grad_fn_name(const Tensor& t);
 
 }  // namespace detail
 }  // namespace fovea

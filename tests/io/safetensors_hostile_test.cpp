@@ -69,13 +69,13 @@ class SafetensorsHostile : public ::testing::Test {
 // Defect 1: 2^62 + 1 elements x 4 bytes wraps to 4, which matched data_offsets [0, 4].
 TEST_F(SafetensorsHostile, ShapeWhoseByteCountWrapsIsRefused) {
   expect_refused("{" + tensor("w", "[4611686018427387905]", "[0,4]") + "}", 64,
-                 {"tensor 'w' of shape [4611686018427387905] holds more floats than the 64-byte data section"});
+                 {"tensor 'w' of shape [4611686018427387905] holds more float32 elements than the 64-byte data section"});
 }
 
 // Defect 1: 2^32 x 2^31 overflowed numel's int64 (undefined) and loaded with a negative count.
 TEST_F(SafetensorsHostile, ShapeWhoseElementCountOverflowsIsRefused) {
   expect_refused("{" + tensor("w", "[4294967296,2147483648]", "[0,0]") + "}", 0,
-                 {"tensor 'w' of shape [4294967296, 2147483648] holds more floats"});
+                 {"tensor 'w' of shape [4294967296, 2147483648] holds more float32 elements"});
   expect_refused("{" + tensor("w", "[9223372036854775807,9223372036854775807,0]", "[0,4]") + "}", 4,
                  {"tensor 'w'", "expected 0 bytes"});
   expect_refused("{" + tensor("w", "[18446744073709551615]", "[0,4]") + "}", 4, {"dimension 18446744073709551615"});
@@ -126,12 +126,23 @@ TEST_F(SafetensorsHostile, ShapeMustBeWholeNumbers) {
   expect_refused("{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", 4, {"tensor 'w' has no \"shape\""});
 }
 
-TEST_F(SafetensorsHostile, DtypeMustBeTheStringF32) {
+TEST_F(SafetensorsHostile, DtypeMustBeF32I64OrBool) {
   expect_refused("{" + tensor("w", "[1]", "[0,4]", "5") + "}", 4, {"tensor 'w' has dtype 5, expected a string"});
   expect_refused("{" + tensor("w", "[1]", "[0,4]", "null") + "}", 4, {"has dtype null"});
   expect_refused("{" + tensor("w", "[1]", "[0,4]", "{\"a\":1}") + "}", 4, {"has dtype an object"});
-  expect_refused("{" + tensor("w", "[1]", "[0,2]", "\"F16\"") + "}", 2, {"has dtype 'F16', expected F32"});
+  expect_refused("{" + tensor("w", "[1]", "[0,2]", "\"F16\"") + "}", 2, {"has dtype 'F16', expected F32, I64 or BOOL"});
   expect_refused("{\"w\":{\"shape\":[1],\"data_offsets\":[0,4]}}", 4, {"tensor 'w' has no \"dtype\""});
+}
+
+// I64 and BOOL: the byte count follows the dtype, and a BOOL byte is 0 or 1.
+TEST_F(SafetensorsHostile, Int64AndBoolSizesAndValuesAreChecked) {
+  expect_refused("{" + tensor("i", "[1]", "[0,4]", "\"I64\"") + "}", 8, {"[0, 4], expected 8 bytes"});
+  expect_refused("{" + tensor("i", "[2305843009213693953]", "[0,8]", "\"I64\"") + "}", 64,
+                 {"tensor 'i' of shape [2305843009213693953] holds more int64 elements than the 64-byte"});
+  expect_refused("{" + tensor("m", "[2]", "[0,1]", "\"BOOL\"") + "}", 2, {"[0, 1], expected 2 bytes"});
+  // The data's first 4 bytes are float 0 (all zero), then float 1 = 00 00 80 3f: byte 6 is 0x80.
+  expect_refused("{" + tensor("m", "[8]", "[0,8]", "\"BOOL\"") + "}", 8,
+                 {"tensor 'm' (BOOL) has byte 128 at byte ", "expected 0 or 1"});
 }
 
 TEST_F(SafetensorsHostile, DataOffsetsMustBeTwoAscendingWholeNumbersInTheFile) {

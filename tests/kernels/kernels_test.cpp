@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -18,9 +20,50 @@
 #include "kernels/reference/reference.hpp"
 
 namespace fovea::kernels {
+
+// What a failing or listed test shows for its parameter, instead of the struct's bytes. In
+// fovea::kernels (not the anonymous namespace) so that GoogleTest finds them by argument lookup.
+std::string describe(const Conv2dShape& s) {
+  return "conv N" + std::to_string(s.batch) + " C" + std::to_string(s.in_channels) + " " + std::to_string(s.in_h) +
+         "x" + std::to_string(s.in_w) + " -> O" + std::to_string(s.out_channels) + " k" + std::to_string(s.kernel_h) +
+         "x" + std::to_string(s.kernel_w) + " s" + std::to_string(s.stride_h) + "x" + std::to_string(s.stride_w) +
+         " p" + std::to_string(s.pad_h) + "x" + std::to_string(s.pad_w);
+}
+std::string describe(const Pool2dShape& s) {
+  return "pool N" + std::to_string(s.batch) + " C" + std::to_string(s.channels) + " " + std::to_string(s.in_h) + "x" +
+         std::to_string(s.in_w) + " k" + std::to_string(s.kernel_h) + "x" + std::to_string(s.kernel_w) + " s" +
+         std::to_string(s.stride_h) + "x" + std::to_string(s.stride_w) + " p" + std::to_string(s.pad_h) + "x" +
+         std::to_string(s.pad_w);
+}
+std::string describe(const LinearShape& s) {
+  return "linear rows " + std::to_string(s.rows) + " in " + std::to_string(s.in_features) + " -> out " +
+         std::to_string(s.out_features);
+}
+void PrintTo(const Conv2dShape& s, std::ostream* os) { *os << describe(s); }
+void PrintTo(const Pool2dShape& s, std::ostream* os) { *os << describe(s); }
+void PrintTo(const LinearShape& s, std::ostream* os) { *os << describe(s); }
+
 namespace {
 
 namespace ref = reference;
+
+// A test name from a parameter's description: "conv N2 C3 9x9 -> O4 k3x3 s2x2 p0x0" becomes
+// "N2_C3_9x9_O4_k3x3_s2x2_p0x0" (GoogleTest allows letters, digits and underscores only).
+struct DescribedName {
+  template <typename Shape>
+  std::string operator()(const ::testing::TestParamInfo<Shape>& info) const {
+    const std::string text = describe(info.param);
+    std::string name;
+    for (size_t i = text.find(' ') + 1; i < text.size(); ++i) {
+      const char c = text[i];
+      if (std::isalnum(static_cast<unsigned char>(c)))
+        name += c;
+      else if (!name.empty() && name.back() != '_')
+        name += '_';
+    }
+    return name;
+  }
+};
 
 std::vector<float> random_vector(int64_t n, unsigned seed) {
   std::mt19937 rng(seed);
@@ -55,13 +98,6 @@ void expect_bitwise_equal(const std::vector<float>& a, const std::vector<float>&
 }
 
 // ---- convolution ----
-
-std::string describe(const Conv2dShape& s) {
-  return "conv N" + std::to_string(s.batch) + " C" + std::to_string(s.in_channels) + " " + std::to_string(s.in_h) +
-         "x" + std::to_string(s.in_w) + " -> O" + std::to_string(s.out_channels) + " k" + std::to_string(s.kernel_h) +
-         "x" + std::to_string(s.kernel_w) + " s" + std::to_string(s.stride_h) + "x" + std::to_string(s.stride_w) +
-         " p" + std::to_string(s.pad_h) + "x" + std::to_string(s.pad_w);
-}
 
 struct ConvData {
   std::vector<float> x, w, b, gy;
@@ -109,7 +145,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Conv2dShape{1, 3, 7, 11, 5, 5, 3, 1, 2, 2, 1},       // non-square, padding 2
                       Conv2dShape{1, 5, 13, 6, 7, 1, 1, 1, 1, 0, 0},       // 1x1, batch 1, odd sizes
                       Conv2dShape{3, 4, 8, 5, 6, 2, 4, 2, 1, 2, 0},        // even kernel, padding 2
-                      Conv2dShape{4, 17, 15, 15, 33, 3, 3, 2, 2, 1, 1}));  // channels off the 8/16 blocks
+                      Conv2dShape{4, 17, 15, 15, 33, 3, 3, 2, 2, 1, 1}),   // channels off the 8/16 blocks
+    DescribedName());
 
 TEST(KernelConv2d, SeedSecondLayerFullBatchForward) {
   const Conv2dShape s{128, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1};
@@ -209,7 +246,8 @@ INSTANTIATE_TEST_SUITE_P(Shapes, KernelPool2dTest,
                                            Pool2dShape{2, 3, 9, 8, 3, 3, 2, 2, 1, 1},       // padded
                                            Pool2dShape{1, 2, 6, 11, 3, 3, 1, 1, 1, 1},      // overlapping
                                            Pool2dShape{3, 2, 7, 9, 2, 3, 1, 2, 1, 1},       // non-square
-                                           Pool2dShape{1, 1, 10, 10, 5, 5, 3, 3, 2, 2}));   // padding 2
+                                           Pool2dShape{1, 1, 10, 10, 5, 5, 3, 3, 2, 2}),    // padding 2
+                         DescribedName());
 
 TEST(KernelMaxPool2d, TiesPickTheFirstMaximum) {
   for (const Pool2dShape& s : {Pool2dShape{1, 2, 6, 6, 2, 2, 2, 2, 0, 0}, Pool2dShape{1, 2, 6, 6, 3, 3, 2, 2, 1, 1}}) {
@@ -282,7 +320,8 @@ TEST_P(KernelLinearTest, MatchesReference) {
 INSTANTIATE_TEST_SUITE_P(Shapes, KernelLinearTest,
                          ::testing::Values(LinearShape{128, 1568, 128}, LinearShape{128, 128, 10},
                                            LinearShape{96, 1568, 128}, LinearShape{96, 128, 10},
-                                           LinearShape{1, 33, 5}, LinearShape{7, 1, 3}));
+                                           LinearShape{1, 33, 5}, LinearShape{7, 1, 3}),
+                         DescribedName());
 
 TEST(KernelLinear, IsBitwiseDeterministic) {
   const LinearShape s{128, 1568, 128};
