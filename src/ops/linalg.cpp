@@ -171,7 +171,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     // Batches of a against one matrix: the batches fold into the rows of one product.
     Shape out_shape(a.shape().begin(), a.shape().end() - 1);
     if (b.dim() == 2) out_shape.push_back(b.size(1));
-    const Tensor out = mm(a.reshape({-1, k}), b.dim() == 1 ? b.unsqueeze(1) : b);
+    int64_t rows = 1;
+    for (int64_t d = 0; d < a.dim() - 1; ++d) rows *= a.size(d);
+    const Tensor out = mm(a.reshape({rows, k}), b.dim() == 1 ? b.unsqueeze(1) : b);
     return out.reshape(out_shape);
   }
   const Tensor a2 = a.dim() == 1 ? a.unsqueeze(0) : a;

@@ -160,3 +160,26 @@ TEST_F(Indexing, Gradients) {
       {randn({3})});  // x broadcast: its gradient sums over the mask's extra dimension
   expect_gradients_match([](const V& v) { return flip(v[0], {0, 2}); }, {randn({2, 3, 2})});
 }
+
+TEST_F(Indexing, LargeScattersAreExactOnManyThreads) {
+  // Big enough to be split across threads: every repeated index must still receive each
+  // contribution exactly once.
+  const int64_t n = 300, inner = 2000;
+  std::vector<int64_t> picks;
+  for (int64_t j = 0; j < n; ++j) picks.push_back((j * 7) % 5);
+  const Tensor index = from_vector(picks, {n});
+  Tensor x = randn({1, 5, inner}).requires_grad_();
+  Tensor y = index_select(x, 1, index);
+  EXPECT_EQ(y.select(1, 7).to_vector(), x.detach().select(1, (7 * 7) % 5).to_vector());
+  sum(y).backward();
+  const std::vector<float> g = x.grad().to_vector();
+  for (int64_t r = 0; r < 5; ++r)
+    for (int64_t b = 0; b < inner; b += 97) ASSERT_EQ(g[r * inner + b], 60.0f) << r << " " << b;  // 300 / 5 picks each
+  Tensor z = randn({5, inner}).requires_grad_();
+  std::vector<int64_t> rows;
+  for (int64_t i = 0; i < n * inner; ++i) rows.push_back((i / inner) % 5);
+  Tensor w = gather(z, 0, from_vector(rows, {n, inner}));
+  EXPECT_EQ(w.select(0, 299).to_vector(), z.detach().select(0, 299 % 5).to_vector());
+  sum(w).backward();
+  for (float v : z.grad().to_vector()) ASSERT_EQ(v, 60.0f);
+}

@@ -124,6 +124,8 @@ TEST_F(Linalg, EmptyOperands) {
   EXPECT_EQ(matmul(zeros({0}), zeros({0})).item(), 0.0f);
   expect_close(addmm(ones({2, 3}), zeros({2, 0}), zeros({0, 3}), 2.0f), full({2, 3}, 2.0f));
   EXPECT_EQ(bmm(zeros({0, 2, 3}), zeros({0, 3, 4})).shape(), (Shape{0, 2, 4}));
+  EXPECT_EQ(matmul(zeros({2, 3, 0}), zeros({0, 4})).shape(), (Shape{2, 3, 4}));
+  EXPECT_EQ(matmul(zeros({1, 0, 3}), zeros({5, 3, 4})).shape(), (Shape{5, 0, 4}));
 }
 
 TEST_F(Linalg, ErrorsNameTheOpAndTheShapes) {
