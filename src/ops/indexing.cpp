@@ -156,6 +156,7 @@ void check_mask(const Tensor& mask, const char* op) {
 
 // Writes `value` (converted to t's dtype) into t where `mask` (broadcast to t's shape) is true.
 void fill_where(const Tensor& t, const Tensor& mask, float value) {
+  detail::materialized(t.impl_ptr());  // a blocked tensor is written in its row-major form
   const Tensor v = full({}, value, t.dtype());
   const int64_t bytes = element_size(t.dtype());
   const char* v_bytes = detail::element_address(*v.impl(), 0);
