@@ -123,7 +123,11 @@ Tensor Tensor::reshape(const Shape& requested) const {
 
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
   const int64_t n = dim();
-  if (n == 0) return reshape({1});
+  if (n == 0) {
+    wrap_dim(start_dim, 0, "flatten");
+    wrap_dim(end_dim, 0, "flatten");
+    return reshape({1});
+  }
   const int64_t s = wrap_dim(start_dim, n, "flatten"), e = wrap_dim(end_dim, n, "flatten");
   FOVEA_CHECK(s <= e, ShapeError, "flatten(", start_dim, ", ", end_dim, "): start_dim comes after end_dim for shape ",
               to_string(shape()));

@@ -176,6 +176,7 @@ TEST_F(ShapeOps, ErrorsFollowTorch) {
   EXPECT_THROW(x.view({-2, 6}), ShapeError);
   EXPECT_THROW(x.reshape({5}), ShapeError);
   EXPECT_THROW(x.flatten(1, 0), ShapeError);
+  EXPECT_THROW(full({}, 1.f).flatten(1), IndexError);
   e = error_of([&] { x.expand({3, 3}); });
   EXPECT_NE(e.find("[3, 4]"), std::string::npos) << e;
   EXPECT_THROW(x.expand({4}), ShapeError);
