@@ -51,10 +51,8 @@ void batched_gemm(const Tensor& a, const Tensor& b, float alpha, float beta, Ten
     return;
   }
   const GemmOperand A = gemm_operand(a), B = gemm_operand(b);
-  float* out = c.data();
-  for (int64_t i = 0; i < batch; ++i)
-    kernels::cpu::gemm(A.trans, B.trans, n, m, k, alpha, A.data + i * A.batch_stride, B.data + i * B.batch_stride,
-                       beta, out + i * n * m);
+  kernels::cpu::gemm_batched(A.trans, B.trans, batch, n, m, k, alpha, A.data, A.batch_stride, B.data, B.batch_stride,
+                             beta, c.data());
 }
 
 // alpha * a b for 2-D a, b (no graph).

@@ -169,3 +169,14 @@ TEST_F(Linalg, MatmulGradientsForEveryShapeRule) {
     expect_gradients_match([](const V& v) { return matmul(v[0], v[1]).contiguous(); }, {randn(sa), randn(sb)});
   }
 }
+
+TEST_F(Linalg, ManySmallBatchesMatchOneByOne) {
+  // Small products run one per thread (sgemm single-threaded inside): each must equal its own mm.
+  const Tensor a = randn({512, 6, 5}), b = randn({512, 5, 7});
+  const Tensor c = bmm(a, b.transpose(1, 2).contiguous().transpose(1, 2));
+  for (int64_t i : {0, 1, 255, 511}) expect_close(c.select(0, i).contiguous(), mm(a.select(0, i), b.select(0, i)));
+  // A batch broadcast by expand (stride 0) is read, not copied.
+  const Tensor shared = randn({5, 7});
+  const Tensor d = matmul(a, shared.unsqueeze(0).expand({512, 5, 7}));
+  for (int64_t i : {3, 400}) expect_close(d.select(0, i).contiguous(), mm(a.select(0, i), shared));
+}
