@@ -67,6 +67,9 @@ TEST_F(Indexing, IndexSelectErrors) {
   e = error_of([] { grid().index_select(2, tensor({1})); });
   EXPECT_NE(e.find("[-2, 1]"), std::string::npos) << e;
   EXPECT_THROW(grid().index_select(1, idx({}, {0})).index_select(1, tensor({0})), IndexError);  // size-0 dim
+  EXPECT_THROW(index_select(full({}, 1.f), 0, idx({}, {0})), IndexError);
+  EXPECT_THROW(index_select(Tensor(), 0, tensor({0})), Error);
+  EXPECT_THROW(index_select(grid(), 0, Tensor()), Error);
 }
 
 TEST_F(Indexing, GatherMatchesTorch) {
@@ -93,6 +96,8 @@ TEST_F(Indexing, GatherErrors) {
   EXPECT_THROW(gather(grid(), 0, zeros({1, 1})), TypeError);
   EXPECT_THROW(gather(grid(), -3, zeros({1, 1}, kInt64)), IndexError);
   EXPECT_THROW(gather(zeros({3, 0}), 1, zeros({3, 2}, kInt64)), IndexError);
+  EXPECT_THROW(gather(Tensor(), 0, zeros({1}, kInt64)), Error);
+  EXPECT_THROW(gather(grid(), 0, Tensor()), Error);
 }
 
 TEST_F(Indexing, MaskedFillMatchesTorch) {
@@ -108,6 +113,8 @@ TEST_F(Indexing, MaskedFillMatchesTorch) {
                 {0, 0, 0, 0, 4, 5, 6, 7, 8, 9, 10, 11});
   EXPECT_THROW(grid().masked_fill(tensor({1, 0, 1, 0}), 0.f), TypeError);
   EXPECT_THROW(grid().masked_fill(tensor({true, false}), 0.f), ShapeError);
+  EXPECT_THROW(grid().masked_fill(Tensor(), 0.f), Error);
+  EXPECT_THROW(masked_fill(Tensor(), tensor({true}), 0.f), Error);
 }
 
 TEST_F(Indexing, MaskedFillInPlace) {
@@ -120,6 +127,15 @@ TEST_F(Indexing, MaskedFillInPlace) {
   EXPECT_THROW(zeros({3}).masked_fill_(ones({3}), 1.f), TypeError);
   Tensor leaf = zeros({3}).requires_grad_();
   EXPECT_THROW(leaf.masked_fill_(ones({3}, kBool), 1.f), Error);
+  // Not through a view of a tensor in a graph (its graph would have to be rewritten).
+  Tensor graph_view = mul(leaf, 2.0f).slice(0, 0, 2);
+  EXPECT_THROW(graph_view.masked_fill_(ones({2}, kBool), 1.f), Error);
+  {
+    NoGradGuard no_grad;  // outside grad mode the rules do not apply (optimizer-style updates)
+    Tensor w = zeros({3}).requires_grad_();
+    w.masked_fill_(tensor({false, true, false}), 4.f);
+    EXPECT_EQ(w.to_vector(), (std::vector<float>{0, 4, 0}));
+  }
   // On a non-leaf the gradient is that of the out-of-place op: zero where filled.
   Tensor y = mul(leaf, 2.0f);
   y.masked_fill_(tensor({true, false, true}), 5.f);

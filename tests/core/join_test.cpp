@@ -78,6 +78,8 @@ TEST_F(Join, StackMatchesTorch) {
   std::string e = error_of([] { stack({zeros({2}), zeros({3})}); });
   EXPECT_NE(e.find("[3] at entry 1"), std::string::npos) << e;
   EXPECT_THROW(stack({grid(), grid()}, 3), IndexError);
+  EXPECT_THROW(stack({grid(), Tensor()}), Error);
+  EXPECT_THROW(pad(Tensor(), {1, 1}), Error);
 }
 
 TEST_F(Join, ConstantPadMatchesTorch) {

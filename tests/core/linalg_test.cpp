@@ -148,6 +148,9 @@ TEST_F(Linalg, ErrorsNameTheOpAndTheShapes) {
   e = error_of([] { matmul(zeros({7, 2, 3}), zeros({2, 3, 5})); });
   EXPECT_NE(e.find("[7]"), std::string::npos) << e;  // the batch shapes that do not broadcast
   EXPECT_THROW(matmul(zeros({}), zeros({2, 3})), ShapeError);
+  EXPECT_THROW(matmul(zeros({3}), zeros({3}, kBool)), TypeError);
+  EXPECT_THROW(addmm(zeros({2, 5}, kInt64), zeros({2, 3}), zeros({3, 5})), TypeError);
+  EXPECT_THROW(bmm(Tensor(), zeros({2, 3, 5})), Error);
 }
 
 TEST_F(Linalg, Gradients) {
