@@ -149,19 +149,27 @@ Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 
 // ---- shape and indexing (besides Tensor's view methods) ----
+// Any dtypes, promoted as PyTorch's (bool < int64 < float32). As in PyTorch, 1-D empty tensors
+// (shape [0]) are skipped whatever the others' shape.
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 // `pad` lists (before, after) pairs starting from the last dimension, as F.pad:
-// {left, right, top, bottom, ...}. mode "constant" (with value) or "reflect" (the edge not
-// repeated; each pad smaller than its dimension).
+// {left, right, top, bottom, ...}; negative pads crop. mode "constant" (with value) or "reflect"
+// (the edge not repeated; each pad smaller than its dimension; any number of leading dimensions,
+// where F.pad asks for a batch or channel dimension).
 Tensor pad(const Tensor& x, const Shape& pad, const std::string& mode = "constant", float value = 0.0f);
+// `index` is int64: a vector for index_select; for gather as many dimensions as x, each no larger
+// than x's except along dim. An index outside [0, size) is an IndexError (negative ones included,
+// as PyTorch's). Gradients add up over repeated indices.
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+// A copy with the elements of each dimension in `dims` reversed.
 Tensor flip(const Tensor& x, const Shape& dims);
 
 // ---- linear algebra (oneDNN's sgemm, the path Linear uses) ----
-// torch.matmul: 1-D and 2-D operands as vectors and matrices; more dimensions are batches of
-// matrices, the batch dimensions broadcasting.
+// torch.matmul: 1-D and 2-D operands as vectors and matrices (1-D x 1-D is a 0-d dot product);
+// more dimensions are batches of matrices, the batch dimensions broadcasting (without copying a
+// batch that is only repeated). A transposed operand (x.t()) is read as is, not copied.
 Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor mm(const Tensor& a, const Tensor& b);    // [n, k] x [k, m]
 Tensor bmm(const Tensor& a, const Tensor& b);   // [b, n, k] x [b, k, m]

@@ -33,6 +33,10 @@ Tensor make_graph_view(const Tensor& base, Shape shape, Shape strides, int64_t o
 // copying (PyTorch's computeStride): dimensions are matched in contiguous chunks.
 bool view_strides(const Shape& old_shape, const Shape& old_strides, const Shape& shape, Shape& out) {
   out.assign(shape.size(), 0);
+  if (old_shape.empty()) {  // a 0-d tensor: any shape of one element
+    out.assign(shape.size(), 1);
+    return true;
+  }
   if (fovea::numel(old_shape) == 0) {
     out = detail::contiguous_strides(shape);
     return true;
@@ -90,6 +94,13 @@ Tensor scatter_into_zeros(const Shape& base_shape, const Tensor& g, Pick pick) {
   return gx;
 }
 
+// The same elements under the same geometry, as a new tensor in the graph (PyTorch's alias):
+// what a view op returns when it has nothing to change.
+Tensor alias(const Tensor& base) {
+  return make_graph_view(base, base.shape(), base.strides(), base.storage_offset(), "AliasBackward",
+                         [](const Tensor& g) { return std::vector<Tensor>{g}; });
+}
+
 }  // namespace
 
 Tensor Tensor::view(const Shape& requested) const {
@@ -112,7 +123,11 @@ Tensor Tensor::reshape(const Shape& requested) const {
 
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
   const int64_t n = dim();
-  if (n == 0) return reshape({1});
+  if (n == 0) {
+    wrap_dim(start_dim, 0, "flatten");
+    wrap_dim(end_dim, 0, "flatten");
+    return reshape({1});
+  }
   const int64_t s = wrap_dim(start_dim, n, "flatten"), e = wrap_dim(end_dim, n, "flatten");
   FOVEA_CHECK(s <= e, ShapeError, "flatten(", start_dim, ", ", end_dim, "): start_dim comes after end_dim for shape ",
               to_string(shape()));
@@ -162,7 +177,11 @@ Tensor Tensor::permute(const Shape& dims) const {
 
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
   const int64_t n = dim();
-  if (n == 0) return view({});
+  if (n == 0) {
+    wrap_dim(dim0, 0, "transpose");
+    wrap_dim(dim1, 0, "transpose");
+    return alias(*this);
+  }
   Shape dims(n);
   std::iota(dims.begin(), dims.end(), 0);
   std::swap(dims[wrap_dim(dim0, n, "transpose")], dims[wrap_dim(dim1, n, "transpose")]);
@@ -171,7 +190,7 @@ Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
 
 Tensor Tensor::t() const {
   FOVEA_CHECK(dim() <= 2, ShapeError, "t() expects a tensor with at most 2 dimensions, got shape ", to_string(shape()));
-  return dim() < 2 ? view(shape()) : transpose(0, 1);
+  return dim() < 2 ? alias(*this) : transpose(0, 1);
 }
 
 Tensor Tensor::unsqueeze(int64_t d) const {
@@ -199,11 +218,11 @@ Tensor Tensor::squeeze() const {
 
 Tensor Tensor::squeeze(int64_t d) const {
   if (dim() == 0) {
-    wrap_dim(d, 1, "squeeze");
-    return view({});
+    wrap_dim(d, 0, "squeeze");
+    return alias(*this);
   }
   const int64_t at = wrap_dim(d, dim(), "squeeze");
-  if (shape()[at] != 1) return view(shape());
+  if (shape()[at] != 1) return alias(*this);
   Shape shape = this->shape(), strides = this->strides();
   shape.erase(shape.begin() + at);
   strides.erase(strides.begin() + at);
@@ -296,7 +315,7 @@ std::vector<Tensor> Tensor::split(int64_t split_size, int64_t d) const {
   FOVEA_CHECK(split_size > 0 || (split_size == 0 && size == 0), ValueError, "split: split_size must be positive, got ",
               split_size);
   std::vector<Tensor> parts;
-  if (size == 0) return {view(shape())};
+  if (size == 0) return {alias(*this)};
   for (int64_t start = 0; start < size; start += split_size)
     parts.push_back(narrow(at, start, std::min(split_size, size - start)));
   return parts;
@@ -325,7 +344,12 @@ std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t d) const {
   FOVEA_CHECK(chunks > 0, ValueError, "chunk: expected a positive number of chunks, got ", chunks);
   FOVEA_CHECK(dim() > 0, IndexError, "chunk() cannot be applied to a 0-dim tensor");
   const int64_t size = shape()[wrap_dim(d, dim(), "chunk")];
-  return split(std::max<int64_t>((size + chunks - 1) / chunks, 1), d);
+  if (size == 0) {  // as PyTorch: `chunks` empty parts
+    std::vector<Tensor> parts;
+    for (int64_t i = 0; i < chunks; ++i) parts.push_back(alias(*this));
+    return parts;
+  }
+  return split((size + chunks - 1) / chunks, d);
 }
 
 // ---- broadcasting ----

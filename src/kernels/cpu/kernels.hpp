@@ -56,6 +56,11 @@ void avg_pool2d_backward(const Pool2dShape& s, const float* grad_output, float* 
 // Row-major C[m x n] = alpha * op(A) * op(B) + beta * C.
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           const float* b, float beta, float* c);
+// `batch` products as gemm's: product i reads a + i * a_batch_stride and b + i * b_batch_stride (a
+// stride of 0 repeats one matrix) and writes the row-major c + i * m * n.
+void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
+                  const float* a, int64_t a_batch_stride, const float* b, int64_t b_batch_stride, float beta,
+                  float* c);
 void linear_forward(const LinearShape& s, const float* input, const float* weight, const float* bias,
                     float* output);
 // Any of the three outputs may be null when not needed.

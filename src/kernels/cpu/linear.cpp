@@ -7,6 +7,7 @@
 #include "fovea/error.hpp"
 #include "kernels/cpu/dispatch.hpp"
 #include "kernels/cpu/kernels.hpp"
+#include "kernels/cpu/strided_loop.hpp"
 
 namespace fovea::kernels::cpu {
 
@@ -18,6 +19,24 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
       dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   // Only reachable through a programming error (a negative size); the ops layer validates shapes.
   if (status != dnnl_success) throw Error("dnnl_sgemm failed with status " + std::to_string(status));
+}
+
+void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
+                  const float* a, int64_t a_batch_stride, const float* b, int64_t b_batch_stride, float beta,
+                  float* c) {
+  auto one = [&](int64_t i) {
+    gemm(trans_a, trans_b, m, n, k, alpha, a + i * a_batch_stride, b + i * b_batch_stride, beta, c + i * m * n);
+  };
+  // A large product keeps oneDNN's own threads busy; many small ones (attention scores, a batch of
+  // little matrices) go one per thread instead, where sgemm then runs single-threaded.
+  const int64_t work = m * n * k;
+  if (work >= (int64_t{1} << 20)) {
+    for (int64_t i = 0; i < batch; ++i) one(i);
+    return;
+  }
+  parallel_for(batch, work, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) one(i);
+  });
 }
 
 void linear_forward(const LinearShape& s, const float* input, const float* weight, const float* bias,
