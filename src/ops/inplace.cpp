@@ -144,9 +144,10 @@ Tensor& Tensor::copy_(const Tensor& src) {
   detail::copy_elements(*this, src);
   detail::bump_version(*this);
   if (graph) {
-    // The old values are gone: their gradient is zero (undefined), src's is g summed to its shape.
+    // The old values are gone: their gradient is zero (as PyTorch, a zero tensor reaches them),
+    // src's is g summed to its shape.
     record(*this, "CopyBackward", {old, src}, [src_shape = src.shape(), need_src = src.requires_grad()](const Tensor& g) {
-      return std::vector<Tensor>{Tensor(), need_src ? sum_to(g, src_shape) : Tensor()};
+      return std::vector<Tensor>{zeros(g.shape()), need_src ? sum_to(g, src_shape) : Tensor()};
     });
   }
   return *this;
@@ -158,7 +159,8 @@ Tensor& Tensor::fill_(float value) {
   Tensor old = graph ? previous_version(*this) : Tensor();
   detail::copy_elements(*this, full({}, value, dtype()));
   detail::bump_version(*this);
-  if (graph) record(*this, "FillBackward", {old}, [](const Tensor&) { return std::vector<Tensor>{Tensor()}; });
+  if (graph)
+    record(*this, "FillBackward", {old}, [](const Tensor& g) { return std::vector<Tensor>{zeros(g.shape())}; });
   return *this;
 }
 
