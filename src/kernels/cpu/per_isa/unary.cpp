@@ -31,8 +31,8 @@ void unary_forward(UnaryOp op, int64_t n, const float* x, float* y, float p, flo
     case UnaryOp::Abs: return map(n, x, y, [](float v) { return __builtin_fabsf(v); });
     case UnaryOp::Exp: return map(n, x, y, [](float v) { return vec_math::exp(v); });
     case UnaryOp::Log: return map(n, x, y, [](float v) { return vec_math::log(v); });
-    // sqrtps is correctly rounded, as std::sqrt; __builtin_sqrtf vectorises (-fno-math-errno
-    // is not needed for it in an omp simd loop).
+    // sqrtps is correctly rounded, as std::sqrt; it vectorises because per_isa/ is compiled with
+    // -fno-math-errno (cmake/FoveaDispatch.cmake).
     case UnaryOp::Sqrt: return map(n, x, y, [](float v) { return __builtin_sqrtf(v); });
     case UnaryOp::Rsqrt: return map(n, x, y, [](float v) { return 1.0f / __builtin_sqrtf(v); });
     case UnaryOp::Square: return map(n, x, y, [](float v) { return v * v; });

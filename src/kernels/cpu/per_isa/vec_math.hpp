@@ -38,16 +38,18 @@ static inline float exp(float x) {
 }
 
 // Natural logarithm: x = m 2^e with m in [sqrt(1/2), sqrt 2), log(m) by a polynomial in m - 1.
+// Written without a computation under a condition (a scale or a select of computed values):
+// GCC sinks such code into a branch that it then will not if-convert (an FP operation that might
+// trap is not speculated), and the loop stays scalar.
 static inline float log(float x) {
   const bool denormal = x < 1.17549435e-38f;  // scaled by 2^23 into the normal range first
-  const float xs = denormal ? x * 8388608.0f : x;
+  const float xs = x * (denormal ? 8388608.0f : 1.0f);
   const uint32_t bits = to_bits(xs);
-  int32_t e = static_cast<int32_t>((bits >> 23) & 0xffu) - 126;  // xs = m 2^e, m in [0.5, 1)
+  int32_t e = static_cast<int32_t>((bits >> 23) & 0xffu) - 126 - (denormal ? 23 : 0);  // xs = m 2^e, m in [0.5, 1)
   float m = from_bits((bits & 0x007fffffu) | 0x3f000000u);
-  e -= denormal ? 23 : 0;
   const bool low = m < 0.707106781186547524f;
   e -= low ? 1 : 0;
-  m = low ? m + m - 1.0f : m - 1.0f;
+  m = m * (low ? 2.0f : 1.0f) - 1.0f;
   const float ef = static_cast<float>(e);
   const float z = m * m;
   float y = 7.0376836292e-2f;
@@ -64,8 +66,10 @@ static inline float log(float x) {
   y += -0.5f * z;
   float r = m + y;
   r += 0.693359375f * ef;
-  const float special = x == 0.0f ? -kInf : (x == kInf ? kInf : __builtin_nanf(""));
-  return x > 0.0f && x < kInf ? r : special;  // x < 0 and NaN give NaN
+  // log(0) = -inf, log(inf) = inf, NaN for x < 0 and NaN; chosen by masks, not branches.
+  const uint32_t special = x == 0.0f ? to_bits(-kInf) : (x == kInf ? to_bits(kInf) : 0x7fc00000u);
+  const uint32_t keep = (x > 0.0f) & (x < kInf) ? 0xffffffffu : 0u;
+  return from_bits((to_bits(r) & keep) | (special & ~keep));
 }
 
 // tanh: an odd polynomial below |x| = 0.625, 1 - 2 / (e^2|x| + 1) above.
