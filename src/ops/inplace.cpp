@@ -48,10 +48,21 @@ void check_inplace(const Tensor& t, const char* op) {
               "clone() the view first");
 }
 
+// An expanded tensor repeats elements (stride 0): writing op(x) into each of its positions would
+// race and leave one of them, so PyTorch refuses it for every op but fill_.
+void check_no_repeats(const Tensor& t, const char* op) {
+  if (t.is_contiguous()) return;  // also true of a blocked tensor, whose strides would convert it
+  for (int64_t d = 0; d < t.dim(); ++d)
+    FOVEA_CHECK(t.stride(d) != 0 || t.size(d) <= 1, ValueError, op,
+                ": unsupported operation: more than one element of the written-to tensor (shape ", to_string(t.shape()),
+                ", strides ", to_string(t.strides()), ") refers to a single memory location; clone() it first");
+}
+
 // The arithmetic ops write float32 results of self's shape: `other` must broadcast to self.
 void check_arithmetic(const Tensor& self, const Tensor* other, const char* op) {
   check_inplace(self, op);
   check_float(self, op);
+  check_no_repeats(self, op);
   if (!other) return;
   check_float(*other, op);
   const Shape shape = broadcast_shapes(self.shape(), other->shape(), op);
@@ -136,6 +147,7 @@ Tensor& add_in_place(Tensor& self, const Tensor& other, float alpha, const char*
 Tensor& Tensor::copy_(const Tensor& src) {
   check_inplace(*this, "copy_");
   FOVEA_CHECK(src.defined(), Error, "copy_: the source is undefined");
+  check_no_repeats(*this, "copy_");
   FOVEA_CHECK(src.dim() <= dim() && broadcast_shapes(shape(), src.shape(), "copy_") == shape(), ShapeError,
               "copy_: source of shape ", to_string(src.shape()), " does not broadcast to the destination's shape ",
               to_string(shape()));

@@ -169,6 +169,13 @@ TEST(ElementwiseInPlace, StridedAndOverlappingOperands) {
   Tensor sq = from_vector({1, 2, 3}, {3});
   sq.mul_(sq);
   EXPECT_EQ(sq.to_vector(), (std::vector<float>{1, 4, 9}));
+  // An expanded tensor repeats one element: only fill_ may write it, as in PyTorch.
+  Tensor repeated = zeros({1}).expand({3});
+  EXPECT_THROW(repeated.add_(1.0f), ValueError);
+  EXPECT_THROW(repeated.relu_(), ValueError);
+  EXPECT_THROW(repeated.copy_(ones({3})), ValueError);
+  repeated.fill_(2.0f);
+  EXPECT_EQ(repeated.to_vector(), std::vector<float>(3, 2.0f));
 }
 
 TEST(ElementwiseInPlace, LeafThatRequiresGradIsRefused) {
