@@ -79,6 +79,12 @@ Tensor previous_version(const Tensor& self) {
   return old;
 }
 
+// `other` as the op reads it: the previous version when it is self itself (`y.add_(y)`), so that
+// the new node does not take self, whose grad_fn it is about to become, as its own input.
+Tensor operand(const Tensor& self, const Tensor& old, const Tensor& other) {
+  return other.impl() == self.impl() ? old : other;
+}
+
 // Writes `result` (computed out of place, shape of self) into self and rebases self's graph on
 // result's: the in-place op has the gradient of the out-of-place one.
 Tensor& assign_result(Tensor& self, const Tensor& result) {
@@ -139,7 +145,8 @@ Tensor& add_in_place(Tensor& self, const Tensor& other, float alpha, const char*
     }
     return binary_in_place(self, other, BinaryOp::Add, alpha);
   }
-  return assign_result(self, add(previous_version(self), other, alpha));
+  const Tensor old = previous_version(self);
+  return assign_result(self, add(old, operand(self, old, other), alpha));
 }
 
 }  // namespace
@@ -158,7 +165,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
   if (graph) {
     // The old values are gone: their gradient is zero (as PyTorch, a zero tensor reaches them),
     // src's is g summed to its shape.
-    record(*this, "CopyBackward", {old, src}, [src_shape = src.shape(), need_src = src.requires_grad()](const Tensor& g) {
+    record(*this, "CopyBackward", {old, operand(*this, old, src)}, [src_shape = src.shape(), need_src = src.requires_grad()](const Tensor& g) {
       return std::vector<Tensor>{zeros(g.shape()), need_src ? sum_to(g, src_shape) : Tensor()};
     });
   }
@@ -194,7 +201,7 @@ Tensor& Tensor::mul_(const Tensor& other) {
   if (!needs_graph({this, &other})) return binary_in_place(*this, other, BinaryOp::Mul, 1.0f);
   // other's gradient reads self's old value: compute from a copy of it.
   Tensor old = previous_version(*this);
-  return assign_result(*this, mul(other.requires_grad() ? old.clone() : old, other));
+  return assign_result(*this, mul(other.requires_grad() ? old.clone() : old, operand(*this, old, other)));
 }
 
 Tensor& Tensor::mul_(float value) {
@@ -207,7 +214,7 @@ Tensor& Tensor::div_(const Tensor& other) {
   check_arithmetic(*this, &other, "div_");
   if (!needs_graph({this, &other})) return binary_in_place(*this, other, BinaryOp::Div, 1.0f);
   Tensor old = previous_version(*this);
-  return assign_result(*this, div(other.requires_grad() ? old.clone() : old, other));
+  return assign_result(*this, div(other.requires_grad() ? old.clone() : old, operand(*this, old, other)));
 }
 
 Tensor& Tensor::div_(float value) {

@@ -221,6 +221,17 @@ TEST(ElementwiseInPlace, GradientsAreThoseOfTheOutOfPlaceOp) {
   sum(r * r).backward();
   EXPECT_EQ(grad_of(c), (std::vector<float>{0, 4, 24}));
 
+  // Self as the operand: y.add_(y) is 2y, and y.mul_(y) fails at backward as in torch (mul saved
+  // the y it then overwrote).
+  Tensor d = from_vector({1, 2}, {2}).requires_grad_();
+  Tensor twice = d * 2.0f;
+  twice.add_(twice);
+  sum(twice).backward();
+  EXPECT_EQ(grad_of(d), std::vector<float>(2, 4.0f));
+  Tensor squared = d * 2.0f;
+  squared.mul_(squared);
+  EXPECT_THROW(sum(squared).backward(), Error);
+
   // A leaf that does not require grad joins the graph through what is added into it.
   Tensor acc = zeros({3}), w = from_vector({1, 2, 3}, {3}).requires_grad_();
   acc.add_(w, 3.0f);
