@@ -106,7 +106,7 @@ void expect_within(const std::vector<float>& got, const std::vector<float>& want
                              << " (" << worst << " ulps)";
 }
 
-TEST(ElementwiseKernels, UnaryMatchesReference) {
+TEST(KernelElementwise, UnaryMatchesReference) {
   for (const UnaryCase& c : kUnary) {
     for (int64_t n : kLengths) {
       std::vector<float> x = random_values(n, c.lo, c.hi, 7 + static_cast<unsigned>(n));
@@ -124,14 +124,14 @@ TEST(ElementwiseKernels, UnaryMatchesReference) {
   }
 }
 
-TEST(ElementwiseKernels, UnaryInPlace) {
+TEST(KernelElementwise, UnaryInPlace) {
   std::vector<float> x = random_values(1000, -5, 5, 3), want(x.size());
   reference::unary_forward(UnaryOp::Sigmoid, 1000, x.data(), want.data(), 0, 0);
   cpu::unary_forward(UnaryOp::Sigmoid, 1000, x.data(), x.data(), 0, 0);
   expect_within(x, want, want, 4, "sigmoid in place");
 }
 
-TEST(ElementwiseKernels, ExpAndLogEdges) {
+TEST(KernelElementwise, ExpAndLogEdges) {
   // Exactly as std:: at the edges: overflow to inf, underflow through the denormals to 0.
   const float big[] = {88.72283f, 88.7229f, 100.0f, -87.33654f, -95.0f, -103.2789f, -103.9721f, -104.5f};
   for (float v : big) {
@@ -176,7 +176,7 @@ const std::vector<BinaryCase> kBinary = {
     {BinaryOp::RsqrtGrad, "rsqrt_grad", 0.1f, 10, 2},
 };
 
-TEST(ElementwiseKernels, BinaryMatchesReferenceForEachStep) {
+TEST(KernelElementwise, BinaryMatchesReferenceForEachStep) {
   for (const BinaryCase& c : kBinary) {
     for (int64_t n : kLengths) {
       const std::vector<float> a = random_values(n, c.lo, c.hi, 11 + static_cast<unsigned>(n));
@@ -212,7 +212,7 @@ TEST(ElementwiseKernels, BinaryMatchesReferenceForEachStep) {
   }
 }
 
-TEST(ElementwiseKernels, MaximumAndMinimumPropagateNaN) {
+TEST(KernelElementwise, MaximumAndMinimumPropagateNaN) {
   const float a[] = {kNaN, 1.0f, kNaN, -kInf};
   const float b[] = {1.0f, kNaN, kNaN, 2.0f};
   float mx[4], mn[4];
@@ -223,7 +223,7 @@ TEST(ElementwiseKernels, MaximumAndMinimumPropagateNaN) {
   EXPECT_EQ(mn[3], -kInf);
 }
 
-TEST(ElementwiseKernels, ComparisonsMatchReference) {
+TEST(KernelElementwise, ComparisonsMatchReference) {
   const CompareOp ops[] = {CompareOp::Eq, CompareOp::Ne, CompareOp::Lt, CompareOp::Le, CompareOp::Gt, CompareOp::Ge};
   for (int64_t n : kLengths) {
     std::vector<float> a = random_values(n, -2, 2, 5), b = random_values(n, -2, 2, 6);
