@@ -15,22 +15,22 @@ enum class UnaryOp : uint8_t {
   Exp,
   Log,
   Sqrt,
-  Rsqrt,       // 1 / sqrt(x)
-  Square,      // x * x
-  PowScalar,   // pow(x, p)
-  Clamp,       // min(max(x, p), q), NaN kept
-  LeakyRelu,   // x > 0 ? x : x * p
+  Rsqrt,      // 1 / sqrt(x)
+  Square,     // x * x
+  PowScalar,  // pow(x, p)
+  Clamp,      // min(max(x, p), q), NaN kept
+  LeakyRelu,  // x > 0 ? x : x * p
   Sigmoid,
   Tanh,
-  Gelu,        // x * Phi(x) with erfc: 0.5 * x * erfc(-x / sqrt 2)
-  GeluTanh,    // 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3)))
-  Silu,        // x / (1 + exp(-x))
+  Gelu,      // x * Phi(x) with erfc: 0.5 * x * erfc(-x / sqrt 2)
+  GeluTanh,  // 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3)))
+  Silu,      // x / (1 + exp(-x))
 };
 enum class BinaryOp : uint8_t {
-  Add,       // a + p * b
+  Add,  // a + p * b
   Mul,
   Div,
-  Maximum,   // NaN if either is NaN
+  Maximum,  // NaN if either is NaN
   Minimum,
   Pow,
   // Gradients of the activations: a is what the forward saved, b the output's gradient.

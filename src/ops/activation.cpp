@@ -23,18 +23,17 @@ namespace {
 
 // y = f(x) by the kernel op `forward`; the gradient is the kernel op `grad`(saved, g), with
 // `saved` the output when `save_output`, else the input.
-Tensor activation(const Tensor& x, const char* op, const char* node, UnaryOp forward, BinaryOp grad,
-                  bool save_output, float p = 0.0f) {
+Tensor activation(const Tensor& x, const char* op, const char* node, UnaryOp forward, BinaryOp grad, bool save_output,
+                  float p = 0.0f) {
   check_float(x, op);
   Tensor y = ops_detail::unary(x, forward, p);
   if (needs_graph({&x})) {
     const Tensor saved = save_output ? y.detach() : x.detach();
-    record(
-        y, node, {x},
-        [saved, grad, p](const Tensor& g) {
-          return std::vector<Tensor>{ops_detail::binary(saved, g, grad, "backward", p)};
-        },
-        {saved});
+    record(y, node, {x},
+           [saved, grad, p](const Tensor& g) {
+             return std::vector<Tensor>{ops_detail::binary(saved, g, grad, "backward", p)};
+           },
+           {saved});
   }
   return y;
 }
@@ -66,9 +65,8 @@ Tensor relu(const Tensor& input) {
   if (needs_graph({&x})) {
     // Save the output, not the input: y > 0 exactly where x > 0, and y is needed anyway downstream.
     Tensor saved = y.detach();
-    record(
-        y, "ReluBackward", {x}, [saved](const Tensor& g) { return std::vector<Tensor>{ops_detail::relu_grad(saved, g)}; },
-        {saved});
+    record(y, "ReluBackward", {x},
+           [saved](const Tensor& g) { return std::vector<Tensor>{ops_detail::relu_grad(saved, g)}; }, {saved});
   }
   return y;
 }

@@ -22,12 +22,18 @@ namespace {
 
 const char* name_of(CompareOp op) {
   switch (op) {
-    case CompareOp::Eq: return "eq";
-    case CompareOp::Ne: return "ne";
-    case CompareOp::Lt: return "lt";
-    case CompareOp::Le: return "le";
-    case CompareOp::Gt: return "gt";
-    case CompareOp::Ge: return "ge";
+    case CompareOp::Eq:
+      return "eq";
+    case CompareOp::Ne:
+      return "ne";
+    case CompareOp::Lt:
+      return "lt";
+    case CompareOp::Le:
+      return "le";
+    case CompareOp::Gt:
+      return "gt";
+    case CompareOp::Ge:
+      return "ge";
   }
   return "compare";
 }
@@ -38,15 +44,12 @@ Tensor compare(const Tensor& a, const Tensor& b, CompareOp op) {
   Tensor out = Tensor::empty(broadcast_shapes(a.shape(), b.shape(), name), kBool);
   if (a.dtype() == kFloat32 || b.dtype() == kFloat32) {
     ops_detail::map2<float, float, bool>(out, a.to(kFloat32), b.to(kFloat32),
-                                         [op](int64_t n, const float* x, int64_t sx, const float* y, int64_t sy, bool* o) {
-                                           kernels::cpu::compare_float(op, n, x, sx, y, sy, o);
-                                         });
+                                         [op](int64_t n, const float* x, int64_t sx, const float* y, int64_t sy,
+                                              bool* o) { kernels::cpu::compare_float(op, n, x, sx, y, sy, o); });
   } else {
-    ops_detail::map2<int64_t, int64_t, bool>(
-        out, a.to(kInt64), b.to(kInt64),
-        [op](int64_t n, const int64_t* x, int64_t sx, const int64_t* y, int64_t sy, bool* o) {
-          kernels::cpu::compare_int64(op, n, x, sx, y, sy, o);
-        });
+    ops_detail::map2<int64_t, int64_t, bool>(out, a.to(kInt64), b.to(kInt64),
+                                             [op](int64_t n, const int64_t* x, int64_t sx, const int64_t* y, int64_t sy,
+                                                  bool* o) { kernels::cpu::compare_int64(op, n, x, sx, y, sy, o); });
   }
   return out;
 }
@@ -84,9 +87,10 @@ template <typename F>
 Tensor logical(const Tensor& a, const Tensor& b, const char* op, F f) {
   const Tensor x = truth(a, op), y = truth(b, op);
   Tensor out = Tensor::empty(broadcast_shapes(a.shape(), b.shape(), op), kBool);
-  ops_detail::map2<bool, bool, bool>(out, x, y, [f](int64_t n, const bool* p, int64_t sp, const bool* q, int64_t sq, bool* o) {
-    for (int64_t i = 0; i < n; ++i) o[i] = f(p[i * sp], q[i * sq]);
-  });
+  ops_detail::map2<bool, bool, bool>(out, x, y,
+                                     [f](int64_t n, const bool* p, int64_t sp, const bool* q, int64_t sq, bool* o) {
+                                       for (int64_t i = 0; i < n; ++i) o[i] = f(p[i * sp], q[i * sq]);
+                                     });
   return out;
 }
 

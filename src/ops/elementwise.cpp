@@ -106,7 +106,8 @@ Tensor div(const Tensor& a, float s) {
   check_float(a, "div");
   // a / s, not a * (1 / s): the quotient correctly rounded, as PyTorch's.
   Tensor out = ops_detail::unary(a, UnaryOp::DivScalar, s);
-  if (needs_graph({&a})) record(out, "DivBackward", {a}, [s](const Tensor& g) { return std::vector<Tensor>{div(g, s)}; });
+  if (needs_graph({&a}))
+    record(out, "DivBackward", {a}, [s](const Tensor& g) { return std::vector<Tensor>{div(g, s)}; });
   return out;
 }
 
@@ -116,9 +117,8 @@ static Tensor rdiv(float s, const Tensor& a) {
   Tensor out = ops_detail::unary(a, UnaryOp::RDivScalar, s);
   if (needs_graph({&a})) {
     const Tensor x = a.detach(), y = out.detach();
-    record(
-        out, "DivBackward", {a}, [x, y](const Tensor& g) { return std::vector<Tensor>{neg(div(mul(g, y), x))}; },
-        {x, y});
+    record(out, "DivBackward", {a}, [x, y](const Tensor& g) { return std::vector<Tensor>{neg(div(mul(g, y), x))}; },
+           {x, y});
   }
   return out;
 }

@@ -92,7 +92,8 @@ void map2(const Tensor& out, const Tensor& a, const Tensor& b, Kernel kernel) {
 
 // The float32 ops through the dispatched kernels; x, a, b must be float32 (checked by the op).
 inline void unary_into(const Tensor& out, const Tensor& x, kernels::UnaryOp op, float p = 0.0f, float q = 0.0f) {
-  map1<float, float>(out, x, [=](int64_t n, const float* in, float* o) { kernels::cpu::unary_forward(op, n, in, o, p, q); });
+  map1<float, float>(out, x,
+                     [=](int64_t n, const float* in, float* o) { kernels::cpu::unary_forward(op, n, in, o, p, q); });
 }
 
 inline Tensor unary(const Tensor& x, kernels::UnaryOp op, float p = 0.0f, float q = 0.0f) {
@@ -103,9 +104,10 @@ inline Tensor unary(const Tensor& x, kernels::UnaryOp op, float p = 0.0f, float 
 
 inline void binary_into(const Tensor& out, const Tensor& a, const Tensor& b, kernels::BinaryOp op, float p = 1.0f,
                         float q = 0.0f) {
-  map2<float, float, float>(out, a, b, [=](int64_t n, const float* x, int64_t sx, const float* y, int64_t sy, float* o) {
-    kernels::cpu::binary_forward(op, n, x, sx, y, sy, o, p, q);
-  });
+  map2<float, float, float>(out, a, b,
+                            [=](int64_t n, const float* x, int64_t sx, const float* y, int64_t sy, float* o) {
+                              kernels::cpu::binary_forward(op, n, x, sx, y, sy, o, p, q);
+                            });
 }
 
 // a (op) b over their broadcast shape; `name` is the op named in a shape error.

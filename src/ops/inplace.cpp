@@ -165,9 +165,10 @@ Tensor& Tensor::copy_(const Tensor& src) {
   if (graph) {
     // The old values are gone: their gradient is zero (as PyTorch, a zero tensor reaches them),
     // src's is g summed to its shape.
-    record(*this, "CopyBackward", {old, operand(*this, old, src)}, [src_shape = src.shape(), need_src = src.requires_grad()](const Tensor& g) {
-      return std::vector<Tensor>{zeros(g.shape()), need_src ? sum_to(g, src_shape) : Tensor()};
-    });
+    record(*this, "CopyBackward", {old, operand(*this, old, src)},
+           [src_shape = src.shape(), need_src = src.requires_grad()](const Tensor& g) {
+             return std::vector<Tensor>{zeros(g.shape()), need_src ? sum_to(g, src_shape) : Tensor()};
+           });
   }
   return *this;
 }

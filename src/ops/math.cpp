@@ -28,7 +28,8 @@ Tensor pointwise(const Tensor& x, const char* op, const char* node, UnaryOp forw
   if (needs_graph({&x})) {
     const Tensor saved = save_output ? y.detach() : x.detach();
     record(
-        y, node, {x}, [saved, grad](const Tensor& g) { return std::vector<Tensor>{ops_detail::binary(saved, g, grad, "backward")}; },
+        y, node, {x},
+        [saved, grad](const Tensor& g) { return std::vector<Tensor>{ops_detail::binary(saved, g, grad, "backward")}; },
         {saved});
   }
   return y;
@@ -38,7 +39,9 @@ Tensor pointwise(const Tensor& x, const char* op, const char* node, UnaryOp forw
 
 Tensor abs(const Tensor& x) { return pointwise(x, "abs", "AbsBackward", UnaryOp::Abs, BinaryOp::AbsGrad, false); }
 Tensor sqrt(const Tensor& x) { return pointwise(x, "sqrt", "SqrtBackward", UnaryOp::Sqrt, BinaryOp::SqrtGrad, true); }
-Tensor rsqrt(const Tensor& x) { return pointwise(x, "rsqrt", "RsqrtBackward", UnaryOp::Rsqrt, BinaryOp::RsqrtGrad, true); }
+Tensor rsqrt(const Tensor& x) {
+  return pointwise(x, "rsqrt", "RsqrtBackward", UnaryOp::Rsqrt, BinaryOp::RsqrtGrad, true);
+}
 // d e^x = e^x: the output is the gradient's factor.
 Tensor exp(const Tensor& x) { return pointwise(x, "exp", "ExpBackward", UnaryOp::Exp, BinaryOp::Mul, true); }
 
@@ -72,14 +75,13 @@ Tensor pow(const Tensor& x, float exponent) {
   Tensor y = pow_values(x, exponent);
   if (needs_graph({&x})) {
     const Tensor saved = x.detach();
-    record(
-        y, "PowBackward", {x},
-        [saved, exponent](const Tensor& g) {
-          // d x^e = e x^(e-1); zero for e = 0 (even at x = 0, where x^-1 is inf), as PyTorch.
-          if (exponent == 0.0f) return std::vector<Tensor>{zeros(saved.shape())};
-          return std::vector<Tensor>{mul(g, mul(pow_values(saved, exponent - 1.0f), exponent))};
-        },
-        {saved});
+    record(y, "PowBackward", {x},
+           [saved, exponent](const Tensor& g) {
+             // d x^e = e x^(e-1); zero for e = 0 (even at x = 0, where x^-1 is inf), as PyTorch.
+             if (exponent == 0.0f) return std::vector<Tensor>{zeros(saved.shape())};
+             return std::vector<Tensor>{mul(g, mul(pow_values(saved, exponent - 1.0f), exponent))};
+           },
+           {saved});
   }
   return y;
 }
@@ -90,23 +92,22 @@ Tensor pow(const Tensor& x, const Tensor& exponent) {
   Tensor y = ops_detail::binary(x, exponent, BinaryOp::Pow, "pow");
   if (needs_graph({&x, &exponent})) {
     const Tensor sx = x.detach(), se = exponent.detach(), sy = y.detach();
-    record(
-        y, "PowBackward", {x, exponent},
-        [sx, se, sy, need_x = x.requires_grad(), need_e = exponent.requires_grad()](const Tensor& g) {
-          Tensor grad_x, grad_e;
-          if (need_x) {
-            // e x^(e-1), zero where e = 0 (PyTorch's pow_backward_self).
-            const Tensor d = mul(se, pow(sx, sub(se, 1.0f)));
-            grad_x = sum_to(where(eq(se, 0.0f), 0.0f, mul(g, d)), sx.shape());
-          }
-          if (need_e) {
-            // x^e log x, zero where x = 0 and e >= 0 (the limit there; PyTorch's pow_backward_exponent).
-            const Tensor d = where(logical_and(eq(sx, 0.0f), ge(se, 0.0f)), 0.0f, mul(sy, log(sx)));
-            grad_e = sum_to(mul(g, d), se.shape());
-          }
-          return std::vector<Tensor>{grad_x, grad_e};
-        },
-        {sx, se, sy});
+    record(y, "PowBackward", {x, exponent},
+           [sx, se, sy, need_x = x.requires_grad(), need_e = exponent.requires_grad()](const Tensor& g) {
+             Tensor grad_x, grad_e;
+             if (need_x) {
+               // e x^(e-1), zero where e = 0 (PyTorch's pow_backward_self).
+               const Tensor d = mul(se, pow(sx, sub(se, 1.0f)));
+               grad_x = sum_to(where(eq(se, 0.0f), 0.0f, mul(g, d)), sx.shape());
+             }
+             if (need_e) {
+               // x^e log x, zero where x = 0 and e >= 0 (the limit there; PyTorch's pow_backward_exponent).
+               const Tensor d = where(logical_and(eq(sx, 0.0f), ge(se, 0.0f)), 0.0f, mul(sy, log(sx)));
+               grad_e = sum_to(mul(g, d), se.shape());
+             }
+             return std::vector<Tensor>{grad_x, grad_e};
+           },
+           {sx, se, sy});
   }
   return y;
 }
@@ -120,12 +121,11 @@ Tensor clamp(const Tensor& x, std::optional<float> min, std::optional<float> max
   if (needs_graph({&x})) {
     const Tensor saved = x.detach();
     // The gradient passes where lo <= x <= hi, bounds included, as PyTorch's clamp_backward.
-    record(
-        y, "ClampBackward", {x},
-        [saved, lo, hi](const Tensor& g) {
-          return std::vector<Tensor>{ops_detail::binary(saved, g, BinaryOp::ClampGrad, "backward", lo, hi)};
-        },
-        {saved});
+    record(y, "ClampBackward", {x},
+           [saved, lo, hi](const Tensor& g) {
+             return std::vector<Tensor>{ops_detail::binary(saved, g, BinaryOp::ClampGrad, "backward", lo, hi)};
+           },
+           {saved});
   }
   return y;
 }
@@ -142,16 +142,15 @@ Tensor extremum(const Tensor& a, const Tensor& b, bool larger) {
   Tensor out = ops_detail::binary(a, b, larger ? BinaryOp::Maximum : BinaryOp::Minimum, op);
   if (needs_graph({&a, &b})) {
     const Tensor sa = a.detach(), sb = b.detach();
-    record(
-        out, larger ? "MaximumBackward" : "MinimumBackward", {a, b},
-        [sa, sb, larger](const Tensor& g) {
-          const Tensor split = where(eq(sa, sb), mul(g, 0.5f), g);
-          const Tensor a_loses = larger ? lt(sa, sb) : gt(sa, sb);
-          const Tensor b_loses = larger ? gt(sa, sb) : lt(sa, sb);
-          return std::vector<Tensor>{sum_to(where(a_loses, 0.0f, split), sa.shape()),
-                                     sum_to(where(b_loses, 0.0f, split), sb.shape())};
-        },
-        {sa, sb});
+    record(out, larger ? "MaximumBackward" : "MinimumBackward", {a, b},
+           [sa, sb, larger](const Tensor& g) {
+             const Tensor split = where(eq(sa, sb), mul(g, 0.5f), g);
+             const Tensor a_loses = larger ? lt(sa, sb) : gt(sa, sb);
+             const Tensor b_loses = larger ? gt(sa, sb) : lt(sa, sb);
+             return std::vector<Tensor>{sum_to(where(a_loses, 0.0f, split), sa.shape()),
+                                        sum_to(where(b_loses, 0.0f, split), sb.shape())};
+           },
+           {sa, sb});
   }
   return out;
 }
@@ -167,12 +166,13 @@ namespace {
 
 template <typename T>
 void select_rows(const Tensor& out, const Tensor& c, const Tensor& a, const Tensor& b) {
-  ops_detail::for_each_row<4>(out, {out, c, a, b}, [](const std::array<char*, 4>& p, const std::array<int64_t, 4>& s, int64_t n) {
-    for (int64_t i = 0; i < n; ++i)
-      *reinterpret_cast<T*>(p[0] + i * s[0]) = *reinterpret_cast<const bool*>(p[1] + i * s[1])
-                                                   ? *reinterpret_cast<const T*>(p[2] + i * s[2])
-                                                   : *reinterpret_cast<const T*>(p[3] + i * s[3]);
-  });
+  ops_detail::for_each_row<4>(
+      out, {out, c, a, b}, [](const std::array<char*, 4>& p, const std::array<int64_t, 4>& s, int64_t n) {
+        for (int64_t i = 0; i < n; ++i)
+          *reinterpret_cast<T*>(p[0] + i * s[0]) = *reinterpret_cast<const bool*>(p[1] + i * s[1])
+                                                       ? *reinterpret_cast<const T*>(p[2] + i * s[2])
+                                                       : *reinterpret_cast<const T*>(p[3] + i * s[3]);
+      });
 }
 
 // The dtype two tensors combine to, as PyTorch's type promotion among fovea's three.
@@ -193,20 +193,25 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   const Tensor ca = a.to(dtype), cb = b.to(dtype);
   Tensor out = Tensor::empty(shape, dtype);
   switch (dtype) {
-    case Dtype::Float32: select_rows<float>(out, condition, ca, cb); break;
-    case Dtype::Int64: select_rows<int64_t>(out, condition, ca, cb); break;
-    case Dtype::Bool: select_rows<bool>(out, condition, ca, cb); break;
+    case Dtype::Float32:
+      select_rows<float>(out, condition, ca, cb);
+      break;
+    case Dtype::Int64:
+      select_rows<int64_t>(out, condition, ca, cb);
+      break;
+    case Dtype::Bool:
+      select_rows<bool>(out, condition, ca, cb);
+      break;
   }
   if (dtype == kFloat32 && needs_graph({&ca, &cb})) {
     const Tensor c = condition.detach();
-    record(
-        out, "WhereBackward", {ca, cb},
-        [c, shape_a = a.shape(), shape_b = b.shape(), need_a = ca.requires_grad(), need_b = cb.requires_grad()](
-            const Tensor& g) {
-          return std::vector<Tensor>{need_a ? sum_to(where(c, g, 0.0f), shape_a) : Tensor(),
-                                     need_b ? sum_to(where(c, 0.0f, g), shape_b) : Tensor()};
-        },
-        {c});
+    record(out, "WhereBackward", {ca, cb},
+           [c, shape_a = a.shape(), shape_b = b.shape(), need_a = ca.requires_grad(),
+            need_b = cb.requires_grad()](const Tensor& g) {
+             return std::vector<Tensor>{need_a ? sum_to(where(c, g, 0.0f), shape_a) : Tensor(),
+                                        need_b ? sum_to(where(c, 0.0f, g), shape_b) : Tensor()};
+           },
+           {c});
   }
   return out;
 }

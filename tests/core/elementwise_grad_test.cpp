@@ -54,7 +54,8 @@ TEST_F(ElementwiseGrad, BroadcastInputsAreSummedBack) {
   expect_gradients_match([](const V& v) { return v[0] * v[1] + v[0]; }, {randn({3, 1}), randn({4})});
   expect_gradients_match([](const V& v) { return v[0] / v[1]; }, {randn({2, 3}), rand({}, 1.0f, 2.0f)});
   expect_gradients_match([](const V& v) { return sub(v[0], v[1], 0.5f); }, {randn({2, 1, 3}), randn({4, 1})});
-  expect_gradients_match([](const V& v) { return maximum(v[0], v[1]); }, {away_from({3, 1}, -1, 1, {0.3f}), full({4}, 0.3f)});
+  expect_gradients_match([](const V& v) { return maximum(v[0], v[1]); },
+                         {away_from({3, 1}, -1, 1, {0.3f}), full({4}, 0.3f)});
   expect_gradients_match([](const V& v) { return pow(v[0], v[1]); }, {rand({3, 1}, 0.5f, 2.0f), randn({4})});
   Tensor a = ones({3, 1}).requires_grad_(), b = ones({4}).requires_grad_();
   sum(a * b).backward();
@@ -115,7 +116,8 @@ TEST_F(ElementwiseGrad, KinksTakePyTorchsSide) {
   EXPECT_EQ(grad_of(a), (std::vector<float>{0.5f, 1, 0}));
   EXPECT_EQ(grad_of(b), (std::vector<float>{0.5f, 0, 1}));
 
-  Tensor base = from_vector({0.0f, 1.0f, -2.0f}, {3}).requires_grad_(), e = from_vector({2, 0, 3}, {3}).requires_grad_();
+  Tensor base = from_vector({0.0f, 1.0f, -2.0f}, {3}).requires_grad_(),
+         e = from_vector({2, 0, 3}, {3}).requires_grad_();
   sum(pow(base, e)).backward();
   EXPECT_EQ(grad_of(base), (std::vector<float>{0, 0, 12}));
   const std::vector<float> ge = grad_of(e);

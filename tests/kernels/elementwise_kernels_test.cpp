@@ -23,13 +23,12 @@ const float kNaN = std::numeric_limits<float>::quiet_NaN();
 const std::vector<int64_t> kLengths = {0, 1, 17, 1000003};
 
 // Values every op is checked at, beside the random ones.
-const std::vector<float> kSpecial = {0.0f,    -0.0f,   1e-45f,  -1e-45f,  1e-40f,   -1e-40f,  1.17549435e-38f,
-                                     1e-30f,  1e-7f,   -1e-7f,  0.5f,     -0.5f,    0.625f,   -0.625f,
-                                     0.7f,    1.0f,    -1.0f,   1.5f,     2.0f,     -2.0f,    3.0f,
-                                     5.0f,    -5.0f,   9.0f,    -9.0f,    10.0f,    -10.0f,   20.0f,
-                                     -20.0f,  87.0f,   88.7f,   88.72f,   88.73f,   89.0f,    -87.3f,
-                                     -88.0f,  -100.0f, -103.0f, -103.97f, -104.0f,  -110.0f,  1e10f,
-                                     -1e10f,  3e38f,   -3e38f,  kInf,     -kInf,    kNaN};
+const std::vector<float> kSpecial = {
+    0.0f,    -0.0f,  1e-45f, -1e-45f, 1e-40f, -1e-40f, 1.17549435e-38f, 1e-30f,  1e-7f,    -1e-7f,
+    0.5f,    -0.5f,  0.625f, -0.625f, 0.7f,   1.0f,    -1.0f,           1.5f,    2.0f,     -2.0f,
+    3.0f,    5.0f,   -5.0f,  9.0f,    -9.0f,  10.0f,   -10.0f,          20.0f,   -20.0f,   87.0f,
+    88.7f,   88.72f, 88.73f, 89.0f,   -87.3f, -88.0f,  -100.0f,         -103.0f, -103.97f, -104.0f,
+    -110.0f, 1e10f,  -1e10f, 3e38f,   -3e38f, kInf,    -kInf,           kNaN};
 
 // Distance in units in the last place (0 for equal values, both NaN or both the same infinity).
 int64_t ulps(float a, float b) {
@@ -102,8 +101,8 @@ void expect_within(const std::vector<float>& got, const std::vector<float>& want
     if (err < 1e-42) d = 0;  // denormal results: a product with one has an absolute error
     if (d > worst) worst = d, at = i;
   }
-  EXPECT_LE(worst, max_ulps) << what << ": at x = " << in[at] << " got " << got[at] << ", expected " << want[at]
-                             << " (" << worst << " ulps)";
+  EXPECT_LE(worst, max_ulps) << what << ": at x = " << in[at] << " got " << got[at] << ", expected " << want[at] << " ("
+                             << worst << " ulps)";
 }
 
 TEST(KernelElementwise, UnaryMatchesReference) {
@@ -113,8 +112,7 @@ TEST(KernelElementwise, UnaryMatchesReference) {
       std::vector<float> got(x.size()), want(x.size());
       cpu::unary_forward(c.op, n, x.data(), got.data(), c.p, c.q);
       reference::unary_forward(c.op, n, x.data(), want.data(), c.p, c.q);
-      expect_within(got, want, x, c.max_ulps, std::string(c.name) + " n=" + std::to_string(n), {}, c.tail,
-                    c.tail_ulps);
+      expect_within(got, want, x, c.max_ulps, std::string(c.name) + " n=" + std::to_string(n), {}, c.tail, c.tail_ulps);
     }
     std::vector<float> got(kSpecial.size()), want(kSpecial.size());
     const auto n = static_cast<int64_t>(kSpecial.size());
@@ -190,10 +188,10 @@ TEST(KernelElementwise, BinaryMatchesReferenceForEachStep) {
         std::vector<float> scale(a.size());
         for (size_t i = 0; i < a.size(); ++i)
           scale[i] = (std::fabs(a[i * as]) + 1) * (std::fabs(b[i * bs]) + 1) * (std::fabs(c.p) + 1);
-        expect_within(got, want, a, c.max_ulps,
-                      std::string(c.name) + " n=" + std::to_string(n) + " steps " + std::to_string(as) +
-                          std::to_string(bs),
-                      scale);
+        expect_within(
+            got, want, a, c.max_ulps,
+            std::string(c.name) + " n=" + std::to_string(n) + " steps " + std::to_string(as) + std::to_string(bs),
+            scale);
       }
     }
     // Special values against each other (a) and against a gradient of 1.5 (b).
@@ -206,8 +204,8 @@ TEST(KernelElementwise, BinaryMatchesReferenceForEachStep) {
     for (size_t i = 0; i < got.size(); ++i) {
       EXPECT_EQ(std::isnan(got[i]), std::isnan(want[i])) << c.name << "(" << kSpecial[i] << ", " << b[i] << ")";
       if (!std::isnan(want[i]) && std::fabs(want[i]) > 1e-30f)
-        EXPECT_LE(ulps(got[i], want[i]), c.max_ulps + 16) << c.name << "(" << kSpecial[i] << ", " << b[i] << ") = "
-                                                          << got[i] << ", expected " << want[i];
+        EXPECT_LE(ulps(got[i], want[i]), c.max_ulps + 16)
+            << c.name << "(" << kSpecial[i] << ", " << b[i] << ") = " << got[i] << ", expected " << want[i];
     }
   }
 }

@@ -38,28 +38,32 @@ constexpr float kGeluCoef = 0.044715f;
 
 }  // namespace
 
-void binary_forward(BinaryOp op, int64_t n, const float* a, int64_t as, const float* b, int64_t bs, float* out,
-                    float p, float q) {
+void binary_forward(BinaryOp op, int64_t n, const float* a, int64_t as, const float* b, int64_t bs, float* out, float p,
+                    float q) {
   switch (op) {
     case BinaryOp::Add:
       if (p == 1.0f) return zip(n, a, as, b, bs, out, [](float x, float y) { return x + y; });
       return zip(n, a, as, b, bs, out, [=](float x, float y) { return x + p * y; });
-    case BinaryOp::Mul: return zip(n, a, as, b, bs, out, [](float x, float y) { return x * y; });
-    case BinaryOp::Div: return zip(n, a, as, b, bs, out, [](float x, float y) { return x / y; });
+    case BinaryOp::Mul:
+      return zip(n, a, as, b, bs, out, [](float x, float y) { return x * y; });
+    case BinaryOp::Div:
+      return zip(n, a, as, b, bs, out, [](float x, float y) { return x / y; });
     // NaN in either wins: `x != x` picks x when it is NaN, and a NaN y fails `x > y`.
-    case BinaryOp::Maximum: return zip(n, a, as, b, bs, out, [](float x, float y) { return x > y || x != x ? x : y; });
-    case BinaryOp::Minimum: return zip(n, a, as, b, bs, out, [](float x, float y) { return x < y || x != x ? x : y; });
+    case BinaryOp::Maximum:
+      return zip(n, a, as, b, bs, out, [](float x, float y) { return x > y || x != x ? x : y; });
+    case BinaryOp::Minimum:
+      return zip(n, a, as, b, bs, out, [](float x, float y) { return x < y || x != x ? x : y; });
     case BinaryOp::Pow:
       for (int64_t i = 0; i < n; ++i) out[i] = std::pow(a[i * as], b[i * bs]);
       return;
     case BinaryOp::SigmoidGrad:
       return zip(n, a, as, b, bs, out, [](float y, float g) { return g * ((1.0f - y) * y); });
-    case BinaryOp::TanhGrad: return zip(n, a, as, b, bs, out, [](float y, float g) { return g * (1.0f - y * y); });
+    case BinaryOp::TanhGrad:
+      return zip(n, a, as, b, bs, out, [](float y, float g) { return g * (1.0f - y * y); });
     case BinaryOp::GeluGrad:
       // d/dx x Phi(x) = Phi(x) + x phi(x)
-      return zip(n, a, as, b, bs, out, [](float x, float g) {
-        return g * (vec_math::normal_cdf(x) + x * vec_math::normal_pdf(x));
-      });
+      return zip(n, a, as, b, bs, out,
+                 [](float x, float g) { return g * (vec_math::normal_cdf(x) + x * vec_math::normal_pdf(x)); });
     case BinaryOp::GeluTanhGrad:
       // PyTorch's formula with 1 + tanh(u) = 2s and 1 - tanh(u)^2 = 4s(1 - s), s = sigmoid(2u):
       // s + 2x s (1 - s) sqrt(2/pi) (1 + 3 * 0.044715 x^2), free of cancellation in the tails.
@@ -86,7 +90,8 @@ void binary_forward(BinaryOp op, int64_t n, const float* a, int64_t as, const fl
       return zip(n, a, as, b, bs, out, [](float x, float g) { return x > 0.0f ? g : (x < 0.0f ? -g : 0.0f * g); });
     case BinaryOp::ClampGrad:
       return zip(n, a, as, b, bs, out, [=](float x, float g) { return x >= p && x <= q ? g : 0.0f; });
-    case BinaryOp::SqrtGrad: return zip(n, a, as, b, bs, out, [](float y, float g) { return g / (y + y); });
+    case BinaryOp::SqrtGrad:
+      return zip(n, a, as, b, bs, out, [](float y, float g) { return g / (y + y); });
     case BinaryOp::RsqrtGrad:
       return zip(n, a, as, b, bs, out, [](float y, float g) { return -0.5f * g * (y * y * y); });
   }
@@ -97,12 +102,18 @@ namespace {
 template <typename T>
 void compare(CompareOp op, int64_t n, const T* a, int64_t as, const T* b, int64_t bs, bool* out) {
   switch (op) {
-    case CompareOp::Eq: return zip(n, a, as, b, bs, out, [](T x, T y) { return x == y; });
-    case CompareOp::Ne: return zip(n, a, as, b, bs, out, [](T x, T y) { return x != y; });
-    case CompareOp::Lt: return zip(n, a, as, b, bs, out, [](T x, T y) { return x < y; });
-    case CompareOp::Le: return zip(n, a, as, b, bs, out, [](T x, T y) { return x <= y; });
-    case CompareOp::Gt: return zip(n, a, as, b, bs, out, [](T x, T y) { return x > y; });
-    case CompareOp::Ge: return zip(n, a, as, b, bs, out, [](T x, T y) { return x >= y; });
+    case CompareOp::Eq:
+      return zip(n, a, as, b, bs, out, [](T x, T y) { return x == y; });
+    case CompareOp::Ne:
+      return zip(n, a, as, b, bs, out, [](T x, T y) { return x != y; });
+    case CompareOp::Lt:
+      return zip(n, a, as, b, bs, out, [](T x, T y) { return x < y; });
+    case CompareOp::Le:
+      return zip(n, a, as, b, bs, out, [](T x, T y) { return x <= y; });
+    case CompareOp::Gt:
+      return zip(n, a, as, b, bs, out, [](T x, T y) { return x > y; });
+    case CompareOp::Ge:
+      return zip(n, a, as, b, bs, out, [](T x, T y) { return x >= y; });
   }
 }
 
@@ -112,8 +123,7 @@ void compare_float(CompareOp op, int64_t n, const float* a, int64_t as, const fl
   compare(op, n, a, as, b, bs, out);
 }
 
-void compare_int64(CompareOp op, int64_t n, const int64_t* a, int64_t as, const int64_t* b, int64_t bs,
-                   bool* out) {
+void compare_int64(CompareOp op, int64_t n, const int64_t* a, int64_t as, const int64_t* b, int64_t bs, bool* out) {
   compare(op, n, a, as, b, bs, out);
 }
 

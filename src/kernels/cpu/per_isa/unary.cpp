@@ -25,17 +25,26 @@ constexpr float kGeluCoef = 0.044715f;
 
 void unary_forward(UnaryOp op, int64_t n, const float* x, float* y, float p, float q) {
   switch (op) {
-    case UnaryOp::Affine: return map(n, x, y, [=](float v) { return v * p + q; });
-    case UnaryOp::DivScalar: return map(n, x, y, [=](float v) { return v / p; });
-    case UnaryOp::RDivScalar: return map(n, x, y, [=](float v) { return p / v; });
-    case UnaryOp::Abs: return map(n, x, y, [](float v) { return __builtin_fabsf(v); });
-    case UnaryOp::Exp: return map(n, x, y, [](float v) { return vec_math::exp(v); });
-    case UnaryOp::Log: return map(n, x, y, [](float v) { return vec_math::log(v); });
+    case UnaryOp::Affine:
+      return map(n, x, y, [=](float v) { return v * p + q; });
+    case UnaryOp::DivScalar:
+      return map(n, x, y, [=](float v) { return v / p; });
+    case UnaryOp::RDivScalar:
+      return map(n, x, y, [=](float v) { return p / v; });
+    case UnaryOp::Abs:
+      return map(n, x, y, [](float v) { return __builtin_fabsf(v); });
+    case UnaryOp::Exp:
+      return map(n, x, y, [](float v) { return vec_math::exp(v); });
+    case UnaryOp::Log:
+      return map(n, x, y, [](float v) { return vec_math::log(v); });
     // sqrtps is correctly rounded, as std::sqrt; it vectorises because per_isa/ is compiled with
     // -fno-math-errno (cmake/FoveaDispatch.cmake).
-    case UnaryOp::Sqrt: return map(n, x, y, [](float v) { return __builtin_sqrtf(v); });
-    case UnaryOp::Rsqrt: return map(n, x, y, [](float v) { return 1.0f / __builtin_sqrtf(v); });
-    case UnaryOp::Square: return map(n, x, y, [](float v) { return v * v; });
+    case UnaryOp::Sqrt:
+      return map(n, x, y, [](float v) { return __builtin_sqrtf(v); });
+    case UnaryOp::Rsqrt:
+      return map(n, x, y, [](float v) { return 1.0f / __builtin_sqrtf(v); });
+    case UnaryOp::Square:
+      return map(n, x, y, [](float v) { return v * v; });
     case UnaryOp::PowScalar:
       // A general power has no vectorisable form here; std::pow, as PyTorch's scalar fallback.
       for (int64_t i = 0; i < n; ++i) y[i] = std::pow(x[i], p);
@@ -47,10 +56,14 @@ void unary_forward(UnaryOp op, int64_t n, const float* x, float* y, float p, flo
         v = v < p ? p : v;
         return v > q ? q : v;
       });
-    case UnaryOp::LeakyRelu: return map(n, x, y, [=](float v) { return v > 0.0f ? v : v * p; });
-    case UnaryOp::Sigmoid: return map(n, x, y, [](float v) { return vec_math::sigmoid(v); });
-    case UnaryOp::Tanh: return map(n, x, y, [](float v) { return vec_math::tanh(v); });
-    case UnaryOp::Gelu: return map(n, x, y, [](float v) { return v * vec_math::normal_cdf(v); });
+    case UnaryOp::LeakyRelu:
+      return map(n, x, y, [=](float v) { return v > 0.0f ? v : v * p; });
+    case UnaryOp::Sigmoid:
+      return map(n, x, y, [](float v) { return vec_math::sigmoid(v); });
+    case UnaryOp::Tanh:
+      return map(n, x, y, [](float v) { return vec_math::tanh(v); });
+    case UnaryOp::Gelu:
+      return map(n, x, y, [](float v) { return v * vec_math::normal_cdf(v); });
     case UnaryOp::GeluTanh:
       // (1 + tanh(u)) / 2 = sigmoid(2u): the same function without 1 + tanh's cancellation in the
       // negative tail (and one exp instead of tanh's).
@@ -58,7 +71,8 @@ void unary_forward(UnaryOp op, int64_t n, const float* x, float* y, float p, flo
         const float inner = kSqrt2OverPi * (v + kGeluCoef * v * v * v);
         return v * vec_math::sigmoid(inner + inner);
       });
-    case UnaryOp::Silu: return map(n, x, y, [](float v) { return v * vec_math::sigmoid(v); });
+    case UnaryOp::Silu:
+      return map(n, x, y, [](float v) { return v * vec_math::sigmoid(v); });
   }
 }
 
