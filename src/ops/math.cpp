@@ -2,8 +2,10 @@
 // gradients as PyTorch defines them at the awkward points (pow at 0, clamp at its bounds,
 // maximum at ties).
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "fovea/autograd.hpp"
@@ -168,6 +170,26 @@ template <typename T>
 void select_rows(const Tensor& out, const Tensor& c, const Tensor& a, const Tensor& b) {
   ops_detail::for_each_row<4>(
       out, {out, c, a, b}, [](const std::array<char*, 4>& p, const std::array<int64_t, 4>& s, int64_t n) {
+        constexpr int64_t size = sizeof(T);
+        if (s[0] == size && s[1] == 1 && s[2] == size && s[3] == size) {
+          // Consecutive operands (the common case): a loop the compiler vectorises, split across
+          // threads when the row is long.
+          ops_detail::split_row(n, [&](int64_t lo, int64_t hi) {
+            // Bits chosen by a mask, not `c ? x : y`, which GCC compiles to a branch, mispredicted
+            // half the time on a random mask (6 ns an element instead of under 1).
+            using U =
+                std::conditional_t<sizeof(T) == 8, uint64_t, std::conditional_t<sizeof(T) == 4, uint32_t, uint8_t>>;
+            U* o = reinterpret_cast<U*>(p[0]);
+            const uint8_t* cond = reinterpret_cast<const uint8_t*>(p[1]);
+            const U* x = reinterpret_cast<const U*>(p[2]);
+            const U* y = reinterpret_cast<const U*>(p[3]);
+            for (int64_t i = lo; i < hi; ++i) {
+              const U mask = static_cast<U>(U{0} - static_cast<U>(cond[i]));
+              o[i] = static_cast<U>((x[i] & mask) | (y[i] & static_cast<U>(~mask)));
+            }
+          });
+          return;
+        }
         for (int64_t i = 0; i < n; ++i)
           *reinterpret_cast<T*>(p[0] + i * s[0]) = *reinterpret_cast<const bool*>(p[1] + i * s[1])
                                                        ? *reinterpret_cast<const T*>(p[2] + i * s[2])
