@@ -248,6 +248,9 @@ TEST(Elementwise, WherePicksAndPromotes) {
   const Tensor ints = where(c, arange(3), full({3}, -1, kInt64));
   EXPECT_EQ(ints.dtype(), kInt64);
   EXPECT_EQ(ints.to_vector<int64_t>(), (std::vector<int64_t>{0, -1, 2}));
+  const Tensor flags = where(c, from_vector(std::vector<bool>{false, false, false}, {3}), full({3}, 1, kBool));
+  EXPECT_EQ(flags.dtype(), kBool);
+  EXPECT_EQ(flags.to_vector<bool>(), (std::vector<bool>{false, true, false}));
   EXPECT_EQ(where(c, arange(3), 0.5f).dtype(), kFloat32);
   EXPECT_EQ(where(c, arange(3), ones({3})).dtype(), kFloat32);
   EXPECT_THROW(where(ones({3}), ones({3}), 0.0f), TypeError);  // the condition must be bool
