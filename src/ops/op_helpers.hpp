@@ -67,7 +67,7 @@ inline void check_same_shape(const Tensor& a, const Tensor& b, const char* op) {
 
 // The gradient through a ReLU whose output is `y`: `g` where y > 0, else 0. Works in y's backend
 // layout when g shares it, and writes into g itself when nothing else holds g (defined in
-// elementwise.cpp; used by relu and by the ReLU fused into conv2d_relu).
+// activation.cpp; used by relu and by the ReLU fused into conv2d_relu).
 Tensor relu_grad(const Tensor& y, const Tensor& g);
 
 }  // namespace fovea::ops_detail

@@ -139,4 +139,21 @@ void sgd_update(int64_t n, float* weight, const float* grad, float* buffer, floa
   table().sgd_update(n, weight, grad, buffer, lr, momentum, dampening, weight_decay, nesterov, first);
 }
 
+// elementwise (issue 10)
+void unary_forward(UnaryOp op, int64_t n, const float* x, float* y, float p, float q) {
+  table().unary_forward(op, n, x, y, p, q);
+}
+void binary_forward(BinaryOp op, int64_t n, const float* a, int64_t a_step, const float* b, int64_t b_step,
+                    float* out, float p, float q) {
+  table().binary_forward(op, n, a, a_step, b, b_step, out, p, q);
+}
+void compare_float(CompareOp op, int64_t n, const float* a, int64_t a_step, const float* b, int64_t b_step,
+                   bool* out) {
+  table().compare_float(op, n, a, a_step, b, b_step, out);
+}
+void compare_int64(CompareOp op, int64_t n, const int64_t* a, int64_t a_step, const int64_t* b, int64_t b_step,
+                   bool* out) {
+  table().compare_int64(op, n, a, a_step, b, b_step, out);
+}
+
 }  // namespace fovea::kernels::cpu

@@ -72,7 +72,9 @@ void sum_rows(int64_t rows, int64_t cols, const float* x, float* out);
   X(max_pool2d_nchw16c_forward) X(max_pool2d_nchw16c_backward)                                          \
   X(sum_rows)                                                                                           \
   X(log_softmax_forward) X(log_softmax_backward) X(nll_loss_forward) X(cross_entropy_backward)          \
-  X(mt19937_64_refill) X(sgd_update)
+  X(mt19937_64_refill) X(sgd_update)                                                                    \
+  /* elementwise (issue 10) */                                                                          \
+  X(unary_forward) X(binary_forward) X(compare_float) X(compare_int64)
 
 // The per-ISA definitions have the entry points' types: `decltype(cpu::relu_forward) relu_forward;`
 // declares cpu::avx2::relu_forward(int64_t, const float*, float*).

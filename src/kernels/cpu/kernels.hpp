@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "kernels/cpu/layout.hpp"
+#include "kernels/elementwise_ops.hpp"
 #include "kernels/shapes.hpp"
 
 namespace fovea::kernels::cpu {
@@ -97,5 +98,21 @@ void mt19937_64_refill(uint64_t* state);
 // (it is then set to the gradient). momentum == 0 ignores `buffer`.
 void sgd_update(int64_t n, float* weight, const float* grad, float* buffer, float lr, float momentum,
                 float dampening, float weight_decay, bool nesterov, bool first);
+
+// ---- elementwise math (issue 10): row kernels, the ops in kernels/elementwise_ops.hpp ----
+// Each works on n elements of one row; p and q are the op's scalar parameters. An input `step` is 1 (consecutive elements) or 0 (the
+// same element repeated: a broadcast scalar); outputs are consecutive and may be an input (in
+// place). Other strides are gathered into consecutive buffers by the caller (src/ops).
+// Transcendental functions use polynomial approximations that vectorise (a few ulp from the
+// correctly rounded value), with infinities, NaN, denormals and overflow as std:: gives them.
+
+void unary_forward(UnaryOp op, int64_t n, const float* x, float* y, float p, float q);
+void binary_forward(BinaryOp op, int64_t n, const float* a, int64_t a_step, const float* b, int64_t b_step,
+                    float* out, float p, float q);
+// Comparisons of float32 or int64 elements into bools.
+void compare_float(CompareOp op, int64_t n, const float* a, int64_t a_step, const float* b, int64_t b_step,
+                   bool* out);
+void compare_int64(CompareOp op, int64_t n, const int64_t* a, int64_t a_step, const int64_t* b, int64_t b_step,
+                   bool* out);
 
 }  // namespace fovea::kernels::cpu

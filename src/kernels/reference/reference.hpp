@@ -3,6 +3,7 @@
 // for the fast kernels in kernels/cpu. Same signatures, same semantics.
 #include <cstdint>
 
+#include "kernels/elementwise_ops.hpp"
 #include "kernels/shapes.hpp"
 
 namespace fovea::kernels::reference {
@@ -33,5 +34,12 @@ void log_softmax_backward(int64_t rows, int64_t classes, const float* y, const f
 float nll_loss_forward(int64_t rows, int64_t classes, const float* log_probs, const int64_t* target);
 void cross_entropy_backward(int64_t rows, int64_t classes, const float* log_probs, const int64_t* target,
                             float scale, float* grad_x);
+void unary_forward(UnaryOp op, int64_t n, const float* x, float* y, float p, float q);
+void binary_forward(BinaryOp op, int64_t n, const float* a, int64_t a_step, const float* b, int64_t b_step,
+                    float* out, float p, float q);
+void compare_float(CompareOp op, int64_t n, const float* a, int64_t a_step, const float* b, int64_t b_step,
+                   bool* out);
+void compare_int64(CompareOp op, int64_t n, const int64_t* a, int64_t a_step, const int64_t* b, int64_t b_step,
+                   bool* out);
 
 }  // namespace fovea::kernels::reference
