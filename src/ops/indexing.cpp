@@ -197,8 +197,7 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, float value) {
               "masked_fill_: the mask of shape ", to_string(mask.shape()), " does not broadcast to the shape ",
               to_string(shape()), " of the tensor written in place");
   if (needs_graph({this}))
-    return ops_detail::assign_result(*this, fovea::masked_fill(ops_detail::previous_version(*this), mask, value),
-                                     "masked_fill_");
+    return ops_detail::assign_result(*this, fovea::masked_fill(ops_detail::previous_version(*this), mask, value));
   fill_where(*this, mask, value);
   detail::bump_version(*this);
   return *this;

@@ -22,6 +22,7 @@
 #include "fovea/ops.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "ops/elementwise_loop.hpp"
+#include "ops/inplace.hpp"
 #include "ops/op_helpers.hpp"
 #include "tensor/blocked.hpp"
 #include "tensor/tensor_impl.hpp"
@@ -30,14 +31,12 @@ namespace fovea {
 
 using kernels::BinaryOp;
 using kernels::UnaryOp;
+using ops_detail::assign_result;
 using ops_detail::check_float;
+using ops_detail::check_inplace;
+using ops_detail::previous_version;
 
-namespace {
-
-// PyTorch's rules for writing into `t` in place while grad mode is on: never into a leaf that
-// requires grad, and never through a view whose base is in a graph (the base's graph would have
-// to be rewritten; fovea refuses it rather than return a wrong gradient).
-void check_inplace(const Tensor& t, const char* op) {
+void ops_detail::check_inplace(const Tensor& t, const char* op) {
   FOVEA_CHECK(t.defined(), Error, op, ": the tensor is undefined");
   if (!grad_mode_enabled()) return;
   FOVEA_CHECK(!(t.is_leaf() && t.requires_grad()), Error, op,
@@ -47,6 +46,34 @@ void check_inplace(const Tensor& t, const char* op) {
               ": in-place operation on a view of a tensor that is part of a graph; use the out-of-place op, or "
               "clone() the view first");
 }
+
+Tensor ops_detail::previous_version(const Tensor& self) {
+  Tensor old = self.detach();
+  old.impl()->requires_grad = self.requires_grad();
+  old.impl()->grad_fn = self.grad_fn();
+  return old;
+}
+
+void ops_detail::check_view_stays_out_of_graph(const Tensor& self, bool joins_graph) {
+  FOVEA_CHECK(!(joins_graph && self.impl()->is_view), Error,
+              "in-place operation on a view (shape ", to_string(self.shape()),
+              ") with an operand that requires grad: the tensor it views would not receive the gradient. Build "
+              "the result out of place (cat, where, masked_fill, pad), or write into a tensor that is not a view");
+}
+
+Tensor& ops_detail::assign_result(Tensor& self, const Tensor& result) {
+  const bool joins_graph = result.requires_grad() && grad_mode_enabled();
+  check_view_stays_out_of_graph(self, joins_graph);
+  detail::copy_elements(self, result);
+  detail::bump_version(self);
+  if (joins_graph) {
+    self.impl()->requires_grad = true;
+    self.set_grad_fn(result.grad_fn());
+  }
+  return self;
+}
+
+namespace {
 
 // An expanded tensor repeats elements (stride 0): writing op(x) into each of its positions would
 // race and leave one of them, so PyTorch refuses it for every op but fill_.
@@ -70,31 +97,10 @@ void check_arithmetic(const Tensor& self, const Tensor* other, const char* op) {
               " doesn't match the broadcast shape ", to_string(shape));
 }
 
-// The old self, sharing its storage, with its old graph: the input of the node that self becomes
-// the output of.
-Tensor previous_version(const Tensor& self) {
-  Tensor old = self.detach();
-  old.impl()->requires_grad = self.requires_grad();
-  old.impl()->grad_fn = self.grad_fn();
-  return old;
-}
-
 // `other` as the op reads it: the previous version when it is self itself (`y.add_(y)`), so that
 // the new node does not take self, whose grad_fn it is about to become, as its own input.
 Tensor operand(const Tensor& self, const Tensor& old, const Tensor& other) {
   return other.impl() == self.impl() ? old : other;
-}
-
-// Writes `result` (computed out of place, shape of self) into self and rebases self's graph on
-// result's: the in-place op has the gradient of the out-of-place one.
-Tensor& assign_result(Tensor& self, const Tensor& result) {
-  detail::copy_elements(self, result);
-  detail::bump_version(self);
-  if (result.requires_grad() && grad_mode_enabled()) {
-    self.impl()->requires_grad = true;
-    self.set_grad_fn(result.grad_fn());
-  }
-  return self;
 }
 
 // Whether `other` may be read while self is written element by element: it does not share self's
@@ -159,6 +165,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
               "copy_: source of shape ", to_string(src.shape()), " does not broadcast to the destination's shape ",
               to_string(shape()));
   const bool graph = dtype() == kFloat32 && needs_graph({this, &src});
+  ops_detail::check_view_stays_out_of_graph(*this, graph);
   Tensor old = graph ? previous_version(*this) : Tensor();
   detail::copy_elements(*this, src);
   detail::bump_version(*this);

@@ -3,47 +3,26 @@
 // by every op family that has in-place variants. An in-place op computes its result out of place
 // on the previous version of the tensor, then writes it back and takes over its graph: the
 // gradient of `x.op_(...)` is the gradient of `op(x, ...)`.
-#include "fovea/autograd.hpp"
-#include "fovea/error.hpp"
 #include "fovea/tensor.hpp"
-#include "tensor/tensor_impl.hpp"
 
 namespace fovea::ops_detail {
 
 // Never into a leaf that requires grad while grad mode is on, and never through a view whose base
 // is in a graph (the base's graph would have to be rewritten; fovea refuses it rather than return
 // a wrong gradient).
-inline void check_inplace(const Tensor& t, const char* op) {
-  if (!grad_mode_enabled()) return;
-  FOVEA_CHECK(!(t.is_leaf() && t.requires_grad()), Error, op,
-              ": a leaf tensor that requires grad is being used in an in-place operation (wrap the update in "
-              "NoGradGuard, or work on a clone)");
-  FOVEA_CHECK(!t.impl()->is_graph_view, Error, op,
-              ": in-place operation on a view of a tensor that is part of a graph; use the out-of-place op, or "
-              "clone() the view first");
-}
+void check_inplace(const Tensor& t, const char* op);
 
 // `self` as it is before the write, holding its current graph: the input of the out-of-place op
 // whose node `self` then takes over, as PyTorch rebases the grad_fn of a tensor modified in place.
-inline Tensor previous_version(const Tensor& self) {
-  Tensor old = self.detach();
-  old.impl()->requires_grad = self.requires_grad();
-  old.impl()->grad_fn = self.grad_fn();
-  return old;
-}
+Tensor previous_version(const Tensor& self);
+
+// Refuses (before anything is written) to make a view part of a graph by writing into it in place:
+// the tensor it views would not see the gradient (PyTorch rewrites the base's graph; fovea does not).
+void check_view_stays_out_of_graph(const Tensor& self, bool joins_graph);
 
 // Writes `result` (computed out of place, of self's shape) into self and rebases self's graph on
-// result's.
-inline Tensor& assign_result(Tensor& self, const Tensor& result, const char* op) {
-  FOVEA_CHECK(result.shape() == self.shape(), ShapeError, op, ": the result of shape ", to_string(result.shape()),
-              " does not fit the tensor of shape ", to_string(self.shape()), " written in place");
-  detail::copy_elements(self, result);
-  detail::bump_version(self);
-  if (result.requires_grad() && grad_mode_enabled()) {
-    self.impl()->requires_grad = true;
-    self.set_grad_fn(result.grad_fn());
-  }
-  return self;
-}
+// result's. A view that would join a graph this way is refused before anything is written: its
+// base would not see the gradient (PyTorch rewrites the base's graph; fovea does not).
+Tensor& assign_result(Tensor& self, const Tensor& result);
 
 }  // namespace fovea::ops_detail

@@ -100,6 +100,7 @@ Tensor make_view(const Tensor& base, Shape shape, Shape strides, int64_t offset)
   impl->shape = std::move(shape);
   impl->strides = std::move(strides);
   impl->offset = offset;
+  impl->is_view = true;
   return Tensor(impl);
 }
 

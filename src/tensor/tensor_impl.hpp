@@ -18,6 +18,8 @@ struct TensorImpl {
   // A view made by a differentiable view op while its base needed a graph: an in-place op through
   // it would have to rewrite the base's graph (PyTorch's CopySlices), which fovea refuses instead.
   bool is_graph_view = false;
+  // Any view (made by detail::make_view): shares its elements with another tensor.
+  bool is_view = false;
   // Autograd's slots, filled by src/autograd and src/ops.
   bool requires_grad = false;
   Tensor grad;

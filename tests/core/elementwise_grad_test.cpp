@@ -286,3 +286,27 @@ TEST(ElementwiseInPlace, SavedTensorsModifiedInPlaceFailAtBackward) {
   b.add_(1.0f);
   EXPECT_THROW(sum(p).backward(), Error);
 }
+
+// PyTorch rewrites a view's base graph when the view is written in place with an operand that
+// needs a gradient (CopySlices); fovea refuses it, before writing anything, rather than let the
+// base silently miss that gradient.
+TEST(ElementwiseInPlace, AViewThatWouldJoinAGraphIsRefusedUntouched) {
+  Tensor base = zeros({4});
+  Tensor w = ones({2}).requires_grad_();
+  EXPECT_THROW(base.slice(0, 0, 2).add_(w), Error);
+  EXPECT_THROW(base.narrow(0, 1, 2).copy_(w), Error);
+  EXPECT_THROW(base.view({2, 2}).select(0, 1).mul_(w), Error);
+  EXPECT_EQ(base.to_vector(), std::vector<float>(4, 0.0f)) << "nothing written";
+  EXPECT_FALSE(base.requires_grad());
+  // Without a gradient to lose, views are written in place as usual.
+  base.slice(0, 0, 2).add_(w.detach());
+  {
+    NoGradGuard no_grad;
+    base.slice(0, 2, 4).add_(w);
+  }
+  EXPECT_EQ(base.to_vector(), std::vector<float>(4, 1.0f));
+  // The out-of-place way builds the same values with the gradient flowing.
+  Tensor built = cat({w * 2.0f, zeros({2})});
+  sum(built).backward();
+  EXPECT_EQ(w.grad().to_vector(), std::vector<float>(2, 2.0f));
+}
