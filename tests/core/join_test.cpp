@@ -6,29 +6,17 @@
 #include "fovea/ops.hpp"
 #include "fovea/random.hpp"
 #include "support/gradcheck.hpp"
+#include "support/expect_tensor.hpp"
 
 using namespace fovea;
+using fovea::testing::error_of;
+using fovea::testing::expect_values;
 using fovea::testing::expect_gradients_match;
 using V = std::vector<Tensor>;
 
 namespace {
 
 Tensor grid() { return arange(0, 12).reshape({3, 4}); }  // torch.arange(12.).reshape(3, 4)
-
-template <typename Fn>
-std::string error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-void expect_values(const Tensor& t, const Shape& shape, const std::vector<float>& values) {
-  ASSERT_EQ(t.shape(), shape);
-  EXPECT_EQ(t.to_vector(), values);
-}
 
 }  // namespace
 

@@ -9,8 +9,10 @@
 #include "fovea/ops.hpp"
 #include "fovea/random.hpp"
 #include "support/gradcheck.hpp"
+#include "support/expect_tensor.hpp"
 
 using namespace fovea;
+using fovea::testing::error_of;
 using fovea::testing::expect_close;
 using fovea::testing::expect_gradients_match;
 using V = std::vector<Tensor>;
@@ -29,16 +31,6 @@ Tensor seq(const Shape& shape, F value) {
 const Tensor kA = from_vector({0.5f, -1.f, 2.f, 1.5f, 0.25f, -2.f}, {2, 3});
 const Tensor kB = from_vector({1.f, 2.f, -1.f, 0.5f, 0.f, -1.5f, 2.f, 1.f, 3.f, 0.5f, 1.f, -2.f}, {3, 4});
 const std::vector<float> kAB = {6.5f, 3.5f, -0.5f, -4.75f, -4.5f, 1.625f, -3.f, 5.f};  // torch: A @ B
-
-template <typename Fn>
-std::string error_of(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 }  // namespace
 

@@ -1,0 +1,30 @@
+#pragma once
+// Small checks shared by the op tests: the message of the error a call throws, and a tensor's
+// shape and values at once.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "fovea/error.hpp"
+#include "fovea/tensor.hpp"
+
+namespace fovea::testing {
+
+// The message of the fovea::Error `fn` throws, or "(no error)".
+template <typename Fn>
+std::string error_of(Fn fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+inline void expect_values(const Tensor& t, const Shape& shape, const std::vector<float>& values) {
+  ASSERT_EQ(t.shape(), shape);
+  EXPECT_EQ(t.to_vector(), values);
+}
+
+}  // namespace fovea::testing
