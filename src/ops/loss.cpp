@@ -31,8 +31,11 @@ Tensor reduce_loss(const Tensor& loss, Reduction reduction) {
 
 // `t` (detached) broadcast to `shape` and made contiguous, after checking it broadcasts there.
 Tensor broadcast_to(const Tensor& t, const Shape& shape, const char* op, const char* what) {
-  FOVEA_CHECK(broadcast_shapes(t.shape(), shape, op) == shape, ShapeError, op, ": ", what, " of shape ",
-              to_string(t.shape()), " does not broadcast to the input's shape ", to_string(shape));
+  const int64_t lead = static_cast<int64_t>(shape.size()) - t.dim();
+  bool fits = lead >= 0;
+  for (int64_t d = 0; fits && d < t.dim(); ++d) fits = t.size(d) == 1 || t.size(d) == shape[lead + d];
+  FOVEA_CHECK(fits, ShapeError, op, ": ", what, " of shape ", to_string(t.shape()),
+              " does not broadcast to the input's shape ", to_string(shape));
   return t.detach().expand(shape).contiguous();
 }
 
@@ -160,7 +163,8 @@ ClassRows class_rows(const char* op, const Tensor& input, const Tensor& target, 
     out.rows = input.permute(order).reshape({-1, out.classes});
   }
   out.target_shape = target.shape();
-  out.target = target.detach().reshape({-1}).contiguous();
+  // (A 0-d target, for an unbatched input, is expanded: shape.cpp cannot view a 0-d tensor as [1].)
+  out.target = (target.dim() == 0 ? target.detach().expand({1}) : target.detach().reshape({-1})).contiguous();
   const int64_t* t = out.target.data_ptr<int64_t>();
   const Tensor weight = options.weight.defined() ? options.weight.detach().contiguous() : Tensor();
   for (int64_t i = 0, n = out.target.numel(); i < n; ++i) {
@@ -200,7 +204,7 @@ Tensor nll_rows(const ClassRows& c, const ClassLossOptions& options) {
 // PyTorch) or the per-target values in the target's shape.
 Tensor reduce_class_loss(const Tensor& rows_loss, const ClassRows& c, Reduction reduction) {
   switch (reduction) {
-    case Reduction::None: return rows_loss.reshape(c.target_shape);
+    case Reduction::None: return c.target_shape.empty() ? rows_loss.squeeze(0) : rows_loss.reshape(c.target_shape);
     case Reduction::Sum: return sum(rows_loss);
     case Reduction::Mean: return mul(sum(rows_loss), static_cast<float>(1.0 / c.total_weight));
   }
@@ -259,18 +263,14 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const ClassLoss
   Tensor loss = reduce_class_loss(nll_rows(lp, options), lp, options.reduction);
   if (smoothing == 0.0f) return loss;
   // PyTorch's label smoothing: (1 - s) * nll + s / C * smooth, where smooth sums -weight[c] *
-  // log_prob[c] over the classes of each counted row; its mean divides by the total target weight
-  // when weighted, but by the number of rows (ignored ones included) when not, as PyTorch does.
+  // log_prob[c] over the classes of each counted row, reduced as the nll is (its mean divides by
+  // the total weight of the counted targets, their number when unweighted).
   const Tensor weighted = options.weight.defined() ? mul(lp.rows, options.weight.detach()) : lp.rows;
   std::vector<float> keep(static_cast<size_t>(c.target.numel()));
   const int64_t* t = c.target.data_ptr<int64_t>();
   for (size_t i = 0; i < keep.size(); ++i) keep[i] = t[i] == options.ignore_index ? 0.0f : -1.0f;
   const Tensor smooth = mul(sum(weighted, {1}), from_vector(keep, {c.target.numel()}));
-  Tensor smooth_loss;
-  if (options.reduction == Reduction::Mean && !options.weight.defined())
-    smooth_loss = mean(smooth);
-  else
-    smooth_loss = reduce_class_loss(smooth, lp, options.reduction);
+  const Tensor smooth_loss = reduce_class_loss(smooth, lp, options.reduction);
   return add(mul(loss, 1.0f - smoothing), mul(smooth_loss, smoothing / static_cast<float>(c.classes)));
 }
 

@@ -87,7 +87,10 @@ using ops_detail::ReducePlan;
 namespace {
 
 // The gradient of a sum: g (the result's shape) spread back over the reduced dimensions.
-Tensor expand_back(const Tensor& g, const ReducePlan& p) { return g.reshape(p.keep_shape).expand(p.input_shape); }
+// (A 0-d g, everything reduced, expands directly: it cannot be viewed with more dimensions.)
+Tensor expand_back(const Tensor& g, const ReducePlan& p) {
+  return (g.dim() == 0 ? g : g.reshape(p.keep_shape)).expand(p.input_shape);
+}
 
 }  // namespace
 
@@ -159,6 +162,12 @@ Tensor var(const Tensor& x, bool unbiased) { return variance(x, {}, unbiased, fa
 Tensor var(const Tensor& x, const Shape& dims, bool unbiased, bool keepdim) {
   return variance(x, dims, unbiased, keepdim, false);
 }
+Tensor var(const Tensor& x, std::initializer_list<int64_t> dims, bool unbiased, bool keepdim) {
+  return variance(x, Shape(dims), unbiased, keepdim, false);
+}
+Tensor std(const Tensor& x, std::initializer_list<int64_t> dims, bool unbiased, bool keepdim) {
+  return variance(x, Shape(dims), unbiased, keepdim, true);
+}
 Tensor std(const Tensor& x, bool unbiased) { return variance(x, {}, unbiased, false, true); }
 Tensor std(const Tensor& x, const Shape& dims, bool unbiased, bool keepdim) {
   return variance(x, dims, unbiased, keepdim, true);
@@ -225,8 +234,8 @@ Tensor arg_extremum(const Tensor& x, std::optional<int64_t> dim, bool keepdim, b
   check_float(x, op);
   if (!dim) {
     check_nonempty_all(x, op);
-    Tensor flat_index = std::get<1>(extremum_dim(x.detach().reshape({-1}), 0, false, is_min, op, false));
-    return keepdim ? flat_index.reshape(Shape(x.dim(), 1)) : flat_index;
+    Tensor flat_index = std::get<1>(extremum_dim(x.dim() == 0 ? x.detach().expand({1}) : x.detach().reshape({-1}), 0, false, is_min, op, false));
+    return keepdim ? flat_index.expand(Shape(x.dim(), 1)).contiguous() : flat_index;
   }
   return std::get<1>(extremum_dim(x, *dim, keepdim, is_min, op, false));
 }
