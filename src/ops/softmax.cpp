@@ -14,13 +14,17 @@ namespace fovea {
 
 namespace {
 
+constexpr int64_t kRowKernelMaxClasses = 64;
+
 Tensor softmax_along(const Tensor& x, int64_t dim, bool log) {
   const char* op = log ? "log_softmax" : "softmax";
   ops_detail::check_float(x, op);
   const int64_t axis = ops_detail::wrap_dim(dim, x.dim(), op);
   const ops_detail::ReducePlan p = ops_detail::plan_reduce(x, {dim}, true, op);
   const kernels::ReduceShape s = p.s;
-  const bool rows = log && x.dim() == 2 && axis == 1;  // the classifier's case
+  // The classifier's case, [N, C] with few classes, keeps the row kernels cross_entropy's fused
+  // path shares; long rows run the general kernel, whose exp is vectorised.
+  const bool rows = log && x.dim() == 2 && axis == 1 && x.size(1) <= kRowKernelMaxClasses;
   Tensor out = Tensor::empty(x.shape());
   if (rows)
     kernels::cpu::log_softmax_forward(s.outer, s.reduce, p.x.data(), out.data());

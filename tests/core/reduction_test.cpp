@@ -180,6 +180,21 @@ TEST(Reduction, SoftmaxAlongAnyDim) {
   expect_close(log_softmax(z, 0).select(0, 0).select(0, 0),
                values({-1.87987840f, -1.87987828f, -1.87987840f, -1.87987828f}, {4}));
   EXPECT_FLOAT_EQ(softmax(full({}, 3.0f), 0).item(), 1.0f);
+  // inf, NaN and -inf along rows (contiguous) and along columns (inner > 1), as PyTorch.
+  for (bool rows : {true, false}) {
+    auto along = [&](std::vector<float> v, bool log) {
+      Tensor col = from_vector(v, {2, 1}).expand({2, 20}).contiguous();
+      return rows ? (log ? log_softmax(from_vector(v, {2}), 0) : softmax(from_vector(v, {2}), 0))
+                  : (log ? log_softmax(col, 0) : softmax(col, 0)).select(1, 3);
+    };
+    Tensor inf = along({kInf, 1}, false), nan = along({kNan, 1}, false), neg = along({-kInf, 1}, false);
+    EXPECT_TRUE(std::isnan(inf.at(0)) && std::isnan(inf.at(1)));
+    EXPECT_TRUE(std::isnan(nan.at(0)) && std::isnan(nan.at(1)));
+    EXPECT_EQ(neg.at(0), 0.0f);
+    EXPECT_EQ(neg.at(1), 1.0f);
+    EXPECT_EQ(along({-kInf, 1}, true).at(0), -kInf);
+    EXPECT_EQ(along({-kInf, 1}, true).at(1), 0.0f);
+  }
   EXPECT_EQ(softmax(zeros({2, 0}), 1).shape(), (Shape{2, 0}));
 }
 
