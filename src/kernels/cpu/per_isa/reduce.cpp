@@ -33,14 +33,16 @@ inline int64_t chunk_count(const ReduceShape& s) {
 // Double sum of x[r * stride] for r in [begin, end).
 inline double sum_strided(const float* x, int64_t begin, int64_t end, int64_t stride) {
   if (stride == 1) {
-    double lanes[kBlock] = {};
+    // kLanes independent double sums: enough vector accumulators to hide the add latency.
+    constexpr int64_t kLanes = 32;
+    double lanes[kLanes] = {};
     int64_t r = begin;
-    for (; r + kBlock <= end; r += kBlock) {
+    for (; r + kLanes <= end; r += kLanes) {
 #pragma omp simd
-      for (int64_t j = 0; j < kBlock; ++j) lanes[j] += static_cast<double>(x[r + j]);
+      for (int64_t j = 0; j < kLanes; ++j) lanes[j] += static_cast<double>(x[r + j]);
     }
     double total = 0.0;
-    for (int64_t j = 0; j < kBlock; ++j) total += lanes[j];
+    for (int64_t j = 0; j < kLanes; ++j) total += lanes[j];
     for (; r < end; ++r) total += static_cast<double>(x[r]);
     return total;
   }
