@@ -26,9 +26,10 @@ Tensor softmax_along(const Tensor& x, int64_t dim, bool log) {
   // path shares; long rows run the general kernel, whose exp is vectorised.
   const bool rows = log && x.dim() == 2 && axis == 1 && x.size(1) <= kRowKernelMaxClasses;
   Tensor out = Tensor::empty(x.shape());
-  if (rows)
+  const bool empty = x.numel() == 0;  // nothing to normalise (the kernels assume non-empty slices)
+  if (rows && !empty)
     kernels::cpu::log_softmax_forward(s.outer, s.reduce, p.x.data(), out.data());
-  else
+  else if (!empty)
     kernels::cpu::softmax_forward(s, p.x.data(), out.data(), log);
   if (needs_graph({&x})) {
     const Tensor y = out.detach();
@@ -37,6 +38,7 @@ Tensor softmax_along(const Tensor& x, int64_t dim, bool log) {
         [y, s, rows, log](const Tensor& g_) {
           const Tensor g = g_.contiguous();
           Tensor gx = Tensor::empty(g.shape());
+          if (gx.numel() == 0) return std::vector<Tensor>{gx};
           if (rows)
             kernels::cpu::log_softmax_backward(s.outer, s.reduce, y.data(), g.data(), gx.data());
           else

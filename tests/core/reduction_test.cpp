@@ -196,6 +196,10 @@ TEST(Reduction, SoftmaxAlongAnyDim) {
     EXPECT_EQ(along({-kInf, 1}, true).at(1), 0.0f);
   }
   EXPECT_EQ(softmax(zeros({2, 0}), 1).shape(), (Shape{2, 0}));
+  EXPECT_EQ(log_softmax(zeros({0, 3}), 1).shape(), (Shape{0, 3}));
+  Tensor empty = zeros({2, 0}).requires_grad_(true);
+  sum(log_softmax(empty, 1)).backward();
+  EXPECT_EQ(empty.grad().shape(), (Shape{2, 0}));
 }
 
 TEST(ReductionGrad, SumMeanVarStd) {
