@@ -252,6 +252,9 @@ TEST(ReductionGrad, MaxOfAllSharesTies) {
   Tensor x = values({1, 3, 3, 2}, {4}).requires_grad_(true);
   max(x).backward();
   expect_close(x.grad(), values({0, 0.5, 0.5, 0}, {4}));
+  Tensor n = values({1, kNan, kNan}, {3}).requires_grad_(true);
+  max(n).backward();  // the NaNs share it
+  expect_close(n.grad(), values({0, 0.5, 0.5}, {3}));
   Tensor y = values({1, 3, 3, 2}, {2, 2}).requires_grad_(true);
   std::get<0>(max(y, 1)).backward(ones({2}));
   expect_close(y.grad(), values({0, 1, 1, 0}, {2, 2}));  // along a dim: the first of the ties
