@@ -208,6 +208,45 @@ void register_op_benchmarks() {
     })->Unit(benchmark::kMicrosecond);
   }
 }
+// ---- reductions (issue 10): 1M float32 elements, as torch.sum/mean/max/softmax are compared ----
+// (bench/compare.py's neighbours time PyTorch's with torch.set_num_threads matching OMP_NUM_THREADS.)
+const ReduceShape kAll{1, 1 << 20, 1}, kRows{1000, 1000, 1}, kCols{1, 1000, 1000};
+
+void BM_SumAll(benchmark::State& state) {
+  const auto x = random_vector(1 << 20);
+  float out;
+  for (auto _ : state) cpu::sum_reduce(kAll, x.data(), &out, false);
+  state.SetItemsProcessed(state.iterations() * (1 << 20));
+}
+BENCHMARK(BM_SumAll)->Unit(benchmark::kMicrosecond);
+
+void BM_SumRowsAndColumns(benchmark::State& state) {
+  const auto x = random_vector(1000 * 1000);
+  std::vector<float> out(1000);
+  const ReduceShape s = state.range(0) ? kCols : kRows;
+  for (auto _ : state) cpu::sum_reduce(s, x.data(), out.data(), false);
+  state.SetItemsProcessed(state.iterations() * 1000 * 1000);
+}
+BENCHMARK(BM_SumRowsAndColumns)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+void BM_MaxAllAndRows(benchmark::State& state) {
+  const auto x = random_vector(1 << 20);
+  std::vector<float> values(1000);
+  std::vector<int64_t> indices(1000);
+  const ReduceShape s = state.range(0) ? kRows : kAll;
+  for (auto _ : state) cpu::max_reduce(s, x.data(), values.data(), state.range(0) ? indices.data() : nullptr);
+  state.SetItemsProcessed(state.iterations() * s.outer * s.reduce);
+}
+BENCHMARK(BM_MaxAllAndRows)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+void BM_SoftmaxRowsAndColumns(benchmark::State& state) {
+  const auto x = random_vector(1000 * 1000);
+  std::vector<float> y(1000 * 1000);
+  const ReduceShape s = state.range(0) ? kCols : kRows;
+  for (auto _ : state) cpu::softmax_forward(s, x.data(), y.data(), false);
+  state.SetItemsProcessed(state.iterations() * 1000 * 1000);
+}
+BENCHMARK(BM_SoftmaxRowsAndColumns)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

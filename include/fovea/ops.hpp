@@ -15,6 +15,7 @@
 // Dtypes: arithmetic is float32; comparisons give bool tensors; indices and class targets are
 // int64 tensors; masks are bool tensors. An op given a dtype it does not take throws TypeError.
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -134,6 +135,10 @@ Tensor var(const Tensor& x, bool unbiased = true);
 Tensor var(const Tensor& x, const Shape& dims, bool unbiased = true, bool keepdim = false);
 Tensor std(const Tensor& x, bool unbiased = true);
 Tensor std(const Tensor& x, const Shape& dims, bool unbiased = true, bool keepdim = false);
+// A braced list is dims: var(x, {0}) reduces dim 0. Without these, {0} converts to the bool
+// `unbiased` and the variance of everything comes back without a word.
+Tensor var(const Tensor& x, std::initializer_list<int64_t> dims, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& x, std::initializer_list<int64_t> dims, bool unbiased = true, bool keepdim = false);
 // The largest element (shape []), or (values, int64 indices) along dim; NaN counts as the largest,
 // and ties give the first index, as PyTorch on CPU.
 Tensor max(const Tensor& x);

@@ -19,6 +19,8 @@ class Generator {
   // Uniform on [0, 1) with 24 random bits: every value is an exact float.
   float uniform() { return static_cast<float>(next_u64() >> 40) * (1.0f / 16777216.0f); }
   float uniform(float low, float high) { return low + (high - low) * uniform(); }
+  // n draws of uniform() in order into out (dropout's masks): the same values as n calls.
+  void fill_uniform(float* out, int64_t n);
   float normal();  // Box-Muller
   // Uniform integer in [0, n).
   uint64_t below(uint64_t n);

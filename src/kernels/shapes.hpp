@@ -26,3 +26,27 @@ struct LinearShape {
 };
 
 }  // namespace fovea::kernels
+
+namespace fovea::kernels {
+
+// A reduction over the middle dimension of a row-major [outer, reduce, inner] array (any set of
+// adjacent dimensions, once the reduced ones are brought together); its result is [outer, inner].
+struct ReduceShape {
+  int64_t outer, reduce, inner;
+  int64_t outputs() const { return outer * inner; }
+};
+
+// Which elementwise regression loss a loss kernel computes.
+enum class RegressionLoss { Mse, L1, SmoothL1 };
+
+}  // namespace fovea::kernels
+
+namespace fovea::kernels {
+
+// The scalars of one torch.optim.Adam step for a parameter at step t (optimizer.hpp has the
+// formula): step_size = lr / (1 - beta1^t), bias2_sqrt = sqrt(1 - beta2^t).
+struct AdamStep {
+  float beta1, beta2, eps, weight_decay, step_size, bias2_sqrt;
+};
+
+}  // namespace fovea::kernels

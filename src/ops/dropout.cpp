@@ -16,16 +16,14 @@ namespace fovea {
 Tensor dropout(const Tensor& input_, float p, bool training) {
   ops_detail::check_float(input_, "dropout");
   const Tensor input = input_.contiguous();
-  if (!(p >= 0.0f && p <= 1.0f))
-    throw ValueError("dropout probability has to be between 0 and 1, but got " + std::to_string(p));
+  FOVEA_CHECK(p >= 0.0f && p <= 1.0f, ValueError, "dropout probability has to be between 0 and 1, but got ", p);
   if (!training || p == 0.0f) return input_;
   Tensor out = Tensor::empty(input.shape());
   const int64_t n = input.numel();
   // The mask holds 0 or 1/(1-p): backward is one multiply. p == 1 zeroes everything (PyTorch too).
   auto mask = std::make_shared<std::vector<float>>(n);
   const float scale = p == 1.0f ? 0.0f : 1.0f / (1.0f - p);
-  Generator& gen = default_generator();
-  for (float& u : *mask) u = gen.uniform();  // one draw per element, in order: the seed fixes the mask
+  default_generator().fill_uniform(mask->data(), n);  // one draw per element, in order: the seed fixes the mask
   kernels::cpu::dropout_forward(n, input.data(), p, scale, mask->data(), out.data());
   if (needs_graph({&input})) {
     record(out, "DropoutBackward", {input}, [mask](const Tensor& g) {

@@ -123,26 +123,6 @@ static Tensor rdiv(float s, const Tensor& a) {
   return out;
 }
 
-Tensor sum(const Tensor& a) {
-  check_float(a, "sum");
-  // Accumulate in double: the result must not depend on how many elements there are.
-  double total = 0.0;
-  const Tensor c = a.contiguous();
-  const float* p = c.data();
-  for (int64_t i = 0, n = c.numel(); i < n; ++i) total += p[i];
-  Tensor out = full({}, static_cast<float>(total));
-  if (needs_graph({&a})) {
-    Shape shape = a.shape();
-    record(out, "SumBackward", {a}, [shape](const Tensor& g) { return std::vector<Tensor>{g.expand(shape)}; });
-  }
-  return out;
-}
-
-Tensor mean(const Tensor& a) {
-  FOVEA_CHECK(a.numel() > 0, ShapeError, "mean of an empty tensor");
-  return mul(sum(a), 1.0f / static_cast<float>(a.numel()));
-}
-
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }

@@ -371,18 +371,16 @@ Tensor sum_to(const Tensor& g, const Shape& shape) {
   if (g.shape() == shape) return g;
   const int64_t lead = g.dim() - static_cast<int64_t>(shape.size());
   FOVEA_INTERNAL_ASSERT(lead >= 0, "sum_to ", to_string(g.shape()), " -> ", to_string(shape));
-  // The output seen with g's shape: stride 0 along every dimension that was broadcast, so that
-  // adding g element by element into that view sums what was broadcast.
-  Tensor out = zeros(shape);
-  Shape strides(g.dim(), 0);
-  const Shape own = detail::contiguous_strides(shape);
-  for (int64_t i = lead; i < g.dim(); ++i) {
-    FOVEA_INTERNAL_ASSERT(shape[i - lead] == g.shape()[i] || shape[i - lead] == 1);
-    strides[i] = shape[i - lead] == 1 ? 0 : own[i - lead];
+  // The leading dimensions broadcasting added, and those broadcast from size 1: summed with the
+  // reduction kernel (in double, threaded), never recorded in a graph.
+  Shape dims;
+  for (int64_t i = 0; i < g.dim(); ++i) {
+    FOVEA_INTERNAL_ASSERT(i < lead || shape[i - lead] == g.shape()[i] || shape[i - lead] == 1);
+    if (i < lead || (shape[i - lead] == 1 && g.shape()[i] != 1)) dims.push_back(i);
   }
-  Tensor spread = detail::make_view(out, g.shape(), strides, 0);
-  detail::add_into(spread, g);
-  return out;
+  NoGradGuard no_grad;
+  if (dims.empty()) return g.reshape(shape);
+  return sum(g, dims, true).reshape(shape);
 }
 
 }  // namespace fovea

@@ -3,6 +3,7 @@
 
 #include "fovea/error.hpp"
 #include "fovea/optim/optimizer.hpp"
+#include "kernels/cpu/kernels.hpp"
 
 namespace fovea::optim {
 
@@ -48,20 +49,9 @@ void Adam::step() {
     const double t = static_cast<double>(count += 1.0f);
     const float step_size = static_cast<float>(options_.lr / (1.0 - std::pow(options_.beta1, t)));
     const float bias2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(options_.beta2, t)));
-    float* w = p.data();
-    const float* g = grad.data();
-    float* m = exp_avg_[i].data();
-    float* v = exp_avg_sq_[i].data();
-    float* vmax = options_.amsgrad ? max_exp_avg_sq_[i].data() : nullptr;
-    for (int64_t k = 0, n = p.numel(); k < n; ++k) {
-      float d = decay != 0.0f ? g[k] + decay * w[k] : g[k];
-      m[k] = b1 * m[k] + (1.0f - b1) * d;
-      v[k] = b2 * v[k] + (1.0f - b2) * d * d;
-      float second = v[k];
-      if (vmax) second = vmax[k] = std::max(vmax[k], v[k]);
-      float denom = std::sqrt(second) / bias2_sqrt + eps;
-      w[k] -= step_size * m[k] / denom;
-    }
+    const kernels::AdamStep scalars{b1, b2, eps, decay, step_size, bias2_sqrt};
+    kernels::cpu::adam_update(p.numel(), p.data(), grad.data(), exp_avg_[i].data(), exp_avg_sq_[i].data(),
+                              options_.amsgrad ? max_exp_avg_sq_[i].data() : nullptr, scalars);
   }
 }
 

@@ -17,6 +17,10 @@ void Generator::seed(uint64_t s) {
   index_ = kStateWords;
 }
 
+void Generator::fill_uniform(float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = uniform();
+}
+
 void Generator::refill() {
   kernels::cpu::mt19937_64_refill(state_);
   index_ = 0;

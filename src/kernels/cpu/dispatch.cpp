@@ -156,4 +156,64 @@ void compare_int64(CompareOp op, int64_t n, const int64_t* a, int64_t a_step, co
   table().compare_int64(op, n, a, a_step, b, b_step, out);
 }
 
+// reductions (issue 10)
+void sum_reduce(const ReduceShape& s, const float* x, float* out, bool mean) { table().sum_reduce(s, x, out, mean); }
+void sum_reduce_int64(const ReduceShape& s, const int64_t* x, int64_t* out) { table().sum_reduce_int64(s, x, out); }
+void var_reduce(const ReduceShape& s, const float* x, float* out, double correction, bool take_sqrt) {
+  table().var_reduce(s, x, out, correction, take_sqrt);
+}
+void var_backward(const ReduceShape& s, const float* x, const float* grad_out, const float* std_out,
+                  double correction, float* grad_x) {
+  table().var_backward(s, x, grad_out, std_out, correction, grad_x);
+}
+void max_reduce(const ReduceShape& s, const float* x, float* values, int64_t* indices) {
+  table().max_reduce(s, x, values, indices);
+}
+void min_reduce(const ReduceShape& s, const float* x, float* values, int64_t* indices) {
+  table().min_reduce(s, x, values, indices);
+}
+void index_reduce_backward(const ReduceShape& s, const int64_t* indices, const float* grad_out, float* grad_x) {
+  table().index_reduce_backward(s, indices, grad_out, grad_x);
+}
+void spread_to_extremum_backward(int64_t n, const float* x, float value, float grad, float* grad_x) {
+  table().spread_to_extremum_backward(n, x, value, grad, grad_x);
+}
+void logsumexp_reduce(const ReduceShape& s, const float* x, float* out) { table().logsumexp_reduce(s, x, out); }
+void logsumexp_backward(const ReduceShape& s, const float* x, const float* out, const float* grad_out,
+                        float* grad_x) {
+  table().logsumexp_backward(s, x, out, grad_out, grad_x);
+}
+void softmax_forward(const ReduceShape& s, const float* x, float* y, bool log) { table().softmax_forward(s, x, y, log); }
+void softmax_backward(const ReduceShape& s, const float* y, const float* grad_y, float* grad_x, bool log) {
+  table().softmax_backward(s, y, grad_y, grad_x, log);
+}
+void regression_loss_forward(RegressionLoss kind, int64_t n, const float* x, const float* t, float beta,
+                             float* loss) {
+  table().regression_loss_forward(kind, n, x, t, beta, loss);
+}
+void regression_loss_backward(RegressionLoss kind, int64_t n, const float* x, const float* t, float beta,
+                              const float* grad_loss, float* grad_x) {
+  table().regression_loss_backward(kind, n, x, t, beta, grad_loss, grad_x);
+}
+void bce_with_logits_forward(int64_t n, const float* x, const float* t, const float* weight,
+                             const float* pos_weight, float* loss) {
+  table().bce_with_logits_forward(n, x, t, weight, pos_weight, loss);
+}
+void bce_with_logits_backward(int64_t n, const float* x, const float* t, const float* weight,
+                              const float* pos_weight, const float* grad_loss, float* grad_x, float* grad_t) {
+  table().bce_with_logits_backward(n, x, t, weight, pos_weight, grad_loss, grad_x, grad_t);
+}
+void nll_loss_rows(int64_t rows, int64_t classes, const float* log_probs, const int64_t* target,
+                   const float* weight, int64_t ignore_index, float* loss, float* row_weight) {
+  table().nll_loss_rows(rows, classes, log_probs, target, weight, ignore_index, loss, row_weight);
+}
+void nll_loss_rows_backward(int64_t rows, int64_t classes, const int64_t* target, const float* weight,
+                            int64_t ignore_index, const float* grad_loss, float* grad_x) {
+  table().nll_loss_rows_backward(rows, classes, target, weight, ignore_index, grad_loss, grad_x);
+}
+void adam_update(int64_t n, float* weight, const float* grad, float* exp_avg, float* exp_avg_sq,
+                 float* max_exp_avg_sq, const AdamStep& step) {
+  table().adam_update(n, weight, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step);
+}
+
 }  // namespace fovea::kernels::cpu

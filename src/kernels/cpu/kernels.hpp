@@ -88,6 +88,57 @@ float nll_loss_forward(int64_t rows, int64_t classes, const float* log_probs, co
 void cross_entropy_backward(int64_t rows, int64_t classes, const float* log_probs, const int64_t* target,
                             float scale, float* grad_x);
 
+// ---- reductions over the middle dimension of [outer, reduce, inner] (results [outer, inner]) ----
+// Sums in double (mean divides the double sum by `reduce`: nan when it is 0). Each output is
+// computed in an order fixed by the shape alone: results do not depend on the thread count.
+void sum_reduce(const ReduceShape& s, const float* x, float* out, bool mean);
+void sum_reduce_int64(const ReduceShape& s, const int64_t* x, int64_t* out);
+// Variance with divisor reduce - correction (nan when that is <= 0 and the deviations are 0), or
+// its square root when take_sqrt.
+void var_reduce(const ReduceShape& s, const float* x, float* out, double correction, bool take_sqrt);
+// grad_x ([outer, reduce, inner]) of var, or of std when std_out (the forward's result) is given.
+void var_backward(const ReduceShape& s, const float* x, const float* grad_out, const float* std_out,
+                  double correction, float* grad_x);
+// The largest / smallest element and its index (indices may be null); NaN counts as the extremum
+// and the first of equal elements wins, as PyTorch on CPU. reduce must be > 0.
+void max_reduce(const ReduceShape& s, const float* x, float* values, int64_t* indices);
+void min_reduce(const ReduceShape& s, const float* x, float* values, int64_t* indices);
+// grad_x written in full: grad_out at each chosen index, 0 elsewhere.
+void index_reduce_backward(const ReduceShape& s, const int64_t* indices, const float* grad_out, float* grad_x);
+// The gradient of max()/min() over everything: grad shared evenly among the elements equal to
+// `value` (the NaNs when it is NaN), as PyTorch.
+void spread_to_extremum_backward(int64_t n, const float* x, float value, float grad, float* grad_x);
+// log(sum(exp(x))), stable: the maximum is subtracted first unless infinite.
+void logsumexp_reduce(const ReduceShape& s, const float* x, float* out);
+void logsumexp_backward(const ReduceShape& s, const float* x, const float* out, const float* grad_out,
+                        float* grad_x);
+// softmax (or log_softmax when log) along the reduced dimension; y has x's shape.
+void softmax_forward(const ReduceShape& s, const float* x, float* y, bool log);
+void softmax_backward(const ReduceShape& s, const float* y, const float* grad_y, float* grad_x, bool log);
+
+// ---- losses (issue 10), elementwise over n elements or per row of [rows, classes] ----
+// x and t (and weight, pos_weight when not null) have n elements each (broadcast beforehand).
+// Mse: (x - t)^2; L1: |x - t|; SmoothL1: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta
+// (beta > 0; callers send beta == 0 to L1, as PyTorch).
+void regression_loss_forward(RegressionLoss kind, int64_t n, const float* x, const float* t, float beta,
+                             float* loss);
+// grad_x = dloss/dx * grad_loss; the target's gradient is its negation.
+void regression_loss_backward(RegressionLoss kind, int64_t n, const float* x, const float* t, float beta,
+                              const float* grad_loss, float* grad_x);
+// PyTorch's binary_cross_entropy_with_logits per element, in its overflow-free form; either
+// gradient output may be null.
+void bce_with_logits_forward(int64_t n, const float* x, const float* t, const float* weight,
+                             const float* pos_weight, float* loss);
+void bce_with_logits_backward(int64_t n, const float* x, const float* t, const float* weight,
+                              const float* pos_weight, const float* grad_loss, float* grad_x, float* grad_t);
+// loss[r] = -weight[target[r]] * log_probs[r, target[r]] and row_weight[r] = weight[target[r]]
+// (weight null: 1), both 0 where target[r] == ignore_index. Targets are in range (checked above).
+void nll_loss_rows(int64_t rows, int64_t classes, const float* log_probs, const int64_t* target,
+                   const float* weight, int64_t ignore_index, float* loss, float* row_weight);
+// grad_x [rows, classes] written in full: -weight[target[r]] * grad_loss[r] at the target, 0 elsewhere.
+void nll_loss_rows_backward(int64_t rows, int64_t classes, const int64_t* target, const float* weight,
+                            int64_t ignore_index, const float* grad_loss, float* grad_x);
+
 // ---- random numbers ----
 // The state refill ("twist") of MT19937-64: `state` holds the generator's 312 words and receives
 // the next 312, exactly as std::mt19937_64 computes them (fovea::Generator tempers each word).
@@ -98,6 +149,10 @@ void mt19937_64_refill(uint64_t* state);
 // (it is then set to the gradient). momentum == 0 ignores `buffer`.
 void sgd_update(int64_t n, float* weight, const float* grad, float* buffer, float lr, float momentum,
                 float dampening, float weight_decay, bool nesterov, bool first);
+// torch.optim.Adam for one parameter of n elements: updates the moments (max_exp_avg_sq only
+// when not null: amsgrad) and the weight.
+void adam_update(int64_t n, float* weight, const float* grad, float* exp_avg, float* exp_avg_sq,
+                 float* max_exp_avg_sq, const AdamStep& step);
 
 // ---- elementwise math (issue 10): row kernels, the ops in kernels/elementwise_ops.hpp ----
 // Each works on n elements of one row; p and q are the op's scalar parameters. An input `step` is 1 (consecutive elements) or 0 (the

@@ -41,5 +41,34 @@ void compare_float(CompareOp op, int64_t n, const float* a, int64_t a_step, cons
                    bool* out);
 void compare_int64(CompareOp op, int64_t n, const int64_t* a, int64_t a_step, const int64_t* b, int64_t b_step,
                    bool* out);
+// reductions (issue 10)
+void sum_reduce(const ReduceShape& s, const float* x, float* out, bool mean);
+void sum_reduce_int64(const ReduceShape& s, const int64_t* x, int64_t* out);
+void var_reduce(const ReduceShape& s, const float* x, float* out, double correction, bool take_sqrt);
+void var_backward(const ReduceShape& s, const float* x, const float* grad_out, const float* std_out,
+                  double correction, float* grad_x);
+void max_reduce(const ReduceShape& s, const float* x, float* values, int64_t* indices);
+void min_reduce(const ReduceShape& s, const float* x, float* values, int64_t* indices);
+void index_reduce_backward(const ReduceShape& s, const int64_t* indices, const float* grad_out, float* grad_x);
+void spread_to_extremum_backward(int64_t n, const float* x, float value, float grad, float* grad_x);
+void logsumexp_reduce(const ReduceShape& s, const float* x, float* out);
+void logsumexp_backward(const ReduceShape& s, const float* x, const float* out, const float* grad_out,
+                        float* grad_x);
+void softmax_forward(const ReduceShape& s, const float* x, float* y, bool log);
+void softmax_backward(const ReduceShape& s, const float* y, const float* grad_y, float* grad_x, bool log);
+void regression_loss_forward(RegressionLoss kind, int64_t n, const float* x, const float* t, float beta,
+                             float* loss);
+void regression_loss_backward(RegressionLoss kind, int64_t n, const float* x, const float* t, float beta,
+                              const float* grad_loss, float* grad_x);
+void bce_with_logits_forward(int64_t n, const float* x, const float* t, const float* weight,
+                             const float* pos_weight, float* loss);
+void bce_with_logits_backward(int64_t n, const float* x, const float* t, const float* weight,
+                              const float* pos_weight, const float* grad_loss, float* grad_x, float* grad_t);
+void nll_loss_rows(int64_t rows, int64_t classes, const float* log_probs, const int64_t* target,
+                   const float* weight, int64_t ignore_index, float* loss, float* row_weight);
+void nll_loss_rows_backward(int64_t rows, int64_t classes, const int64_t* target, const float* weight,
+                            int64_t ignore_index, const float* grad_loss, float* grad_x);
+void adam_update(int64_t n, float* weight, const float* grad, float* exp_avg, float* exp_avg_sq,
+                 float* max_exp_avg_sq, const AdamStep& step);
 
 }  // namespace fovea::kernels::reference
