@@ -15,6 +15,8 @@
 
 namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE {
 
+#include "kernels/cpu/per_isa/vec_math.hpp"
+
 namespace {
 
 constexpr int64_t kBlock = 16;
@@ -31,18 +33,34 @@ inline int64_t chunk_count(const ReduceShape& s) {
 }
 
 // Double sum of x[r * stride] for r in [begin, end).
+//
+// A contiguous row is added in kLanes float lanes, each lane taking kPerLane elements before it is
+// flushed into a double lane: float adds run twice as many to a vector as double ones (PyTorch's
+// speed), and a float lane never adds more than kPerLane values, so its rounding error stays
+// within kPerLane * 2^-24 of what it holds (1e-6 relative) while the row's total is kept in
+// double. The order is fixed by the row alone.
 inline double sum_strided(const float* x, int64_t begin, int64_t end, int64_t stride) {
   if (stride == 1) {
-    // kLanes independent double sums: enough vector accumulators to hide the add latency.
-    constexpr int64_t kLanes = 32;
-    double lanes[kLanes] = {};
-    int64_t r = begin;
+    constexpr int64_t kLanes = 32, kPerLane = 32;
+    double wide[kLanes] = {};
+    float lanes[kLanes] = {};
+    int64_t r = begin, taken = 0;
     for (; r + kLanes <= end; r += kLanes) {
 #pragma omp simd
-      for (int64_t j = 0; j < kLanes; ++j) lanes[j] += static_cast<double>(x[r + j]);
+      for (int64_t j = 0; j < kLanes; ++j) lanes[j] += x[r + j];
+      if (++taken == kPerLane) {
+#pragma omp simd
+        for (int64_t j = 0; j < kLanes; ++j) {
+          wide[j] += static_cast<double>(lanes[j]);
+          lanes[j] = 0.0f;
+        }
+        taken = 0;
+      }
     }
+#pragma omp simd
+    for (int64_t j = 0; j < kLanes; ++j) wide[j] += static_cast<double>(lanes[j]);
     double total = 0.0;
-    for (int64_t j = 0; j < kLanes; ++j) total += lanes[j];
+    for (int64_t j = 0; j < kLanes; ++j) total += wide[j];
     for (; r < end; ++r) total += static_cast<double>(x[r]);
     return total;
   }
@@ -75,7 +93,16 @@ void for_each_block(const ReduceShape& s, F f) {
   const int64_t per_outer = (s.inner + width - 1) / width;
   const int64_t blocks = s.outer * per_outer;
   const bool parallel = s.outer * s.reduce * s.inner > kGrain && blocks > 1;
-#pragma omp parallel for schedule(static) if (parallel)
+  if (!parallel) {
+    // No parallel region at all: one of one thread would keep f's own chunked loops (a single
+    // output's reduction split across threads) from running in parallel.
+    for (int64_t b = 0; b < blocks; ++b) {
+      const int64_t o = b / per_outer, i0 = (b % per_outer) * width;
+      f(o, i0, s.inner - i0 < width ? s.inner - i0 : width);
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < blocks; ++b) {
     const int64_t o = b / per_outer, i0 = (b % per_outer) * width;
     f(o, i0, s.inner - i0 < width ? s.inner - i0 : width);
@@ -104,6 +131,36 @@ inline bool better(float v, float best) {
   return !is_nan(best) && ((Min ? v < best : v > best) || is_nan(v));
 }
 
+// The largest (smallest when Min) of row[begin, end), NaN if any is NaN: plain compare-and-select
+// lanes (a vector max), with NaN tracked apart, since a NaN never wins a comparison.
+template <bool Min>
+float vector_extremum(const float* row, int64_t begin, int64_t end) {
+  float lanes[kBlock];
+  int32_t nan_seen[kBlock];
+  for (int64_t j = 0; j < kBlock; ++j) {
+    lanes[j] = row[begin];
+    nan_seen[j] = is_nan(row[begin]);
+  }
+  int64_t r = begin;
+  for (; r + kBlock <= end; r += kBlock) {
+#pragma omp simd
+    for (int64_t j = 0; j < kBlock; ++j) {
+      const float v = row[r + j];
+      lanes[j] = (Min ? v < lanes[j] : v > lanes[j]) ? v : lanes[j];
+      nan_seen[j] |= v != v;
+    }
+  }
+  float best = lanes[0];
+  bool nan = false;
+  for (int64_t j = 0; j < kBlock; ++j) {
+    nan |= nan_seen[j] != 0;
+    if (better<Min>(lanes[j], best)) best = lanes[j];
+  }
+  for (; r < end; ++r)
+    if (better<Min>(row[r], best)) best = row[r];
+  return nan ? std::numeric_limits<float>::quiet_NaN() : best;
+}
+
 template <bool Min>
 void extremum(const ReduceShape& s, const float* x, float* values, int64_t* indices) {
   if (s.inner == 1) {
@@ -111,26 +168,7 @@ void extremum(const ReduceShape& s, const float* x, float* values, int64_t* indi
     for_each_block(s, [&](int64_t o, int64_t, int64_t) {
       const float* row = x + o * s.reduce;
       // The value first (vectorised: a NaN anywhere makes it NaN), then its first position.
-      auto value_of = [&](int64_t begin, int64_t end) {
-        float lanes[kBlock];
-        for (int64_t j = 0; j < kBlock; ++j) lanes[j] = row[begin];
-        int64_t r = begin;
-        for (; r + kBlock <= end; r += kBlock) {
-#pragma omp simd
-          for (int64_t j = 0; j < kBlock; ++j) {
-            const float v = row[r + j];
-            lanes[j] = (Min ? v < lanes[j] : v > lanes[j]) || is_nan(v) || is_nan(lanes[j])
-                           ? (is_nan(lanes[j]) ? lanes[j] : v)
-                           : lanes[j];
-          }
-        }
-        float best = lanes[0];
-        for (int64_t j = 1; j < kBlock; ++j)
-          if (better<Min>(lanes[j], best)) best = lanes[j];
-        for (; r < end; ++r)
-          if (better<Min>(row[r], best)) best = row[r];
-        return best;
-      };
+      auto value_of = [&](int64_t begin, int64_t end) { return vector_extremum<Min>(row, begin, end); };
       float best;
       if (chunks > 1) {
         float partial[kMaxChunks];
@@ -285,19 +323,54 @@ void spread_to_extremum_backward(int64_t n, const float* x, float value, float g
   for (int64_t k = 0; k < n; ++k) grad_x[k] = (nan ? is_nan(x[k]) : x[k] == value) ? share : 0.0f;
 }
 
+// log(sum(exp(x))) per output: the maximum m first (NaN wins), then sum(exp(x - m)) with the
+// vectorised exp, in float lanes flushed to double every kPerLane rows, as sum_strided does. An
+// infinite maximum is not subtracted (inf - inf would be NaN), as PyTorch.
 void logsumexp_reduce(const ReduceShape& s, const float* x, float* out) {
+  constexpr int64_t kPerLane = 64;
   for_each_block(s, [&](int64_t o, int64_t i0, int64_t width) {
-    for (int64_t j = 0; j < width; ++j) {
-      const float* base = x + o * s.reduce * s.inner + i0 + j;
-      float m = -std::numeric_limits<float>::infinity();
+    const float* base = x + o * s.reduce * s.inner + i0;
+    // Lane j walks output j of the block (inner > 1) or every kBlock-th element of the row.
+    const int64_t lanes_used = s.inner == 1 ? kBlock : width;
+    const int64_t step = s.inner == 1 ? kBlock : s.inner;       // between a lane's elements
+    const int64_t count = s.inner == 1 ? s.reduce / kBlock : s.reduce;  // full steps per lane
+    float m[kBlock];
+    for (int64_t j = 0; j < kBlock; ++j) m[j] = -std::numeric_limits<float>::infinity();
+    if (s.inner == 1) {
+      const float best = s.reduce > 0 ? vector_extremum<false>(base, 0, s.reduce) : m[0];
+      for (int64_t j = 0; j < kBlock; ++j) m[j] = best;
+    } else {
       for (int64_t r = 0; r < s.reduce; ++r)
-        if (better<false>(base[r * s.inner], m)) m = base[r * s.inner];
-      // An infinite maximum is not subtracted (inf - inf would be NaN), as PyTorch.
-      const float shift = std::isinf(m) ? 0.0f : m;
-      double total = 0.0;
-      for (int64_t r = 0; r < s.reduce; ++r) total += std::exp(static_cast<double>(base[r * s.inner] - shift));
-      out[o * s.inner + i0 + j] = static_cast<float>(std::log(total) + shift);
+        for (int64_t j = 0; j < width; ++j)
+          if (better<false>(base[r * s.inner + j], m[j])) m[j] = base[r * s.inner + j];
     }
+    float shift[kBlock];
+    for (int64_t j = 0; j < kBlock; ++j) shift[j] = (m[j] - m[j] == 0.0f) ? m[j] : 0.0f;  // finite: subtract
+    double total[kBlock] = {};
+    if (lanes_used == kBlock) {
+      for (int64_t c = 0; c < count; c += kPerLane) {
+        const int64_t stop = c + kPerLane < count ? c + kPerLane : count;
+        float lanes[kBlock] = {};
+        for (int64_t r = c; r < stop; ++r) {
+          const float* row = base + r * step;
+#pragma omp simd
+          for (int64_t j = 0; j < kBlock; ++j) lanes[j] += vec_math::exp(row[j] - shift[j]);
+        }
+        for (int64_t j = 0; j < kBlock; ++j) total[j] += static_cast<double>(lanes[j]);
+      }
+    } else {
+      for (int64_t r = 0; r < count; ++r)
+        for (int64_t j = 0; j < width; ++j) total[j] += static_cast<double>(vec_math::exp(base[r * step + j] - shift[j]));
+    }
+    if (s.inner == 1) {
+      double row_total = 0.0;
+      for (int64_t j = 0; j < kBlock; ++j) row_total += total[j];
+      for (int64_t r = count * kBlock; r < s.reduce; ++r) row_total += static_cast<double>(vec_math::exp(base[r] - shift[0]));
+      out[o] = m[0] != m[0] ? m[0] : static_cast<float>(std::log(row_total) + shift[0]);
+      return;
+    }
+    for (int64_t j = 0; j < width; ++j)
+      out[o * s.inner + i0 + j] = m[j] != m[j] ? m[j] : static_cast<float>(std::log(total[j]) + shift[j]);
   });
 }
 
