@@ -9,8 +9,11 @@
 #include "fovea/error.hpp"
 #include "fovea/ops.hpp"
 #include "support/gradcheck.hpp"
+#include "support/expect_tensor.hpp"
 
 namespace fovea {
+using fovea::testing::error_of;
+
 namespace {
 
 using testing::expect_close;
@@ -18,17 +21,6 @@ using testing::expect_gradients_match;
 
 Tensor values(std::vector<float> v, Shape shape) { return from_vector(v, shape); }
 Tensor targets(std::vector<int64_t> v, Shape shape) { return from_vector(v, shape); }
-
-template <typename E>
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error of the expected type";
-  return "";
-}
 
 const Tensor kX = values({0.5, -1, 2, 3, 0, -2}, {2, 3});
 const Tensor kT = values({1, 0, 2.5, -1, 0.5, -2}, {2, 3});

@@ -9,8 +9,11 @@
 #include "fovea/error.hpp"
 #include "fovea/ops.hpp"
 #include "support/gradcheck.hpp"
+#include "support/expect_tensor.hpp"
 
 namespace fovea {
+using fovea::testing::error_of;
+
 namespace {
 
 using testing::expect_close;
@@ -21,17 +24,6 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 Tensor values(std::vector<float> v, Shape shape) { return from_vector(v, shape); }
 Tensor arange_f(int64_t n) { return arange(0.0, double(n), 1.0, kFloat32); }
-
-template <typename E>
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error of the expected type";
-  return "";
-}
 
 TEST(Reduction, SumAndMeanOverDims) {
   const Tensor x = arange_f(24).reshape({2, 3, 4});

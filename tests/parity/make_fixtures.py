@@ -6,35 +6,17 @@ The file holds inputs, the seed CNN's initial weights, its outputs, every parame
 the parameters after SGD-momentum and Adam steps, and standalone cases for cross_entropy,
 log_softmax, pooling and conv2d. Names follow PyTorch's state_dict keys.
 """
-import json
 import os
-import struct
 import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_file import write_safetensors  # noqa: E402
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "parity.safetensors")
-
-
-def save_safetensors(path, tensors, metadata):
-    """A minimal safetensors writer (F32 only), so that no extra Python package is needed."""
-    header = {"__metadata__": metadata}
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        data = t.detach().to(torch.float32).contiguous().numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path + ".tmp", "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-    os.replace(path + ".tmp", path)
 
 
 class CNN_net(nn.Module):
@@ -143,7 +125,7 @@ def main():
     t["dropout.p03_survivor_value"] = d[d != 0][:1].reshape([])
 
     meta = {"torch": torch.__version__, "python": sys.version.split()[0], "batch": str(batch)}
-    save_safetensors(os.path.abspath(OUT), t, meta)
+    write_safetensors(os.path.abspath(OUT), t, meta)
     print("wrote", os.path.abspath(OUT), len(t), "tensors")
 
 

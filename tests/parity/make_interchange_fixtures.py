@@ -36,6 +36,7 @@ TEST_IMAGES = 1000
 # The seed's model, verbatim, as the parity fixtures use it.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_fixtures import CNN_net  # noqa: E402
+import safetensors_file  # noqa: E402
 
 
 # ---- MNIST from the IDX files (raw or .gz, as fovea::data::MNIST reads them) ----
@@ -100,21 +101,8 @@ def write_safetensors(path, tensors, metadata=None):
     tensor, sorted by name (save_file's order for a single dtype); spaces up to a multiple of 8; the data in the
     same order. (With several metadata entries save_file's order of them is a hash map's, so only the bytes of
     files with at most one entry are comparable.)"""
-    header = {"__metadata__": dict(metadata)} if metadata else {}
-    blobs, offset = [], 0
-    for name in sorted(tensors):
-        data = tensors[name].detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path + ".tmp", "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-    os.replace(path + ".tmp", path)
+    safetensors_file.write_safetensors(path, {k: v.detach().to(torch.float32) for k, v in tensors.items()}, metadata,
+                                       sort_names=True)
 
 
 def read_safetensors(path):

@@ -11,12 +11,13 @@
 
 namespace fovea::testing {
 
-// The message of the fovea::Error `fn` throws, or "(no error)".
-template <typename Fn>
+// The message of the error of type E (any fovea::Error by default) that `fn` throws, or
+// "(no error)" (an error of another type propagates and fails the test).
+template <typename E = Error, typename Fn>
 std::string error_of(Fn fn) {
   try {
     fn();
-  } catch (const Error& e) {
+  } catch (const E& e) {
     return e.what();
   }
   return "(no error)";
