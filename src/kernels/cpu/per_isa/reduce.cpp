@@ -132,32 +132,40 @@ inline bool better(float v, float best) {
 }
 
 // The largest (smallest when Min) of row[begin, end), NaN if any is NaN: plain compare-and-select
-// lanes (a vector max), with NaN tracked apart, since a NaN never wins a comparison.
+// (a vector max over kBlock lanes for long rows), with NaN tracked apart, since a NaN never wins a
+// comparison. No branch depends on the data: a classifier's argmax over 10 scores per row would
+// otherwise mispredict on every other comparison.
 template <bool Min>
 float vector_extremum(const float* row, int64_t begin, int64_t end) {
-  float lanes[kBlock];
-  int32_t nan_seen[kBlock];
-  for (int64_t j = 0; j < kBlock; ++j) {
-    lanes[j] = row[begin];
-    nan_seen[j] = is_nan(row[begin]);
-  }
+  float best = row[begin];
+  bool nan = false;
   int64_t r = begin;
-  for (; r + kBlock <= end; r += kBlock) {
-#pragma omp simd
+  if (end - begin >= kBlock) {
+    float lanes[kBlock];
+    int32_t nan_seen[kBlock];
     for (int64_t j = 0; j < kBlock; ++j) {
-      const float v = row[r + j];
-      lanes[j] = (Min ? v < lanes[j] : v > lanes[j]) ? v : lanes[j];
-      nan_seen[j] |= v != v;
+      lanes[j] = row[begin];
+      nan_seen[j] = 0;
+    }
+    for (; r + kBlock <= end; r += kBlock) {
+#pragma omp simd
+      for (int64_t j = 0; j < kBlock; ++j) {
+        const float v = row[r + j];
+        lanes[j] = (Min ? v < lanes[j] : v > lanes[j]) ? v : lanes[j];
+        nan_seen[j] |= v != v;
+      }
+    }
+    best = lanes[0];
+    for (int64_t j = 0; j < kBlock; ++j) {
+      best = (Min ? lanes[j] < best : lanes[j] > best) ? lanes[j] : best;
+      nan |= nan_seen[j] != 0;
     }
   }
-  float best = lanes[0];
-  bool nan = false;
-  for (int64_t j = 0; j < kBlock; ++j) {
-    nan |= nan_seen[j] != 0;
-    if (better<Min>(lanes[j], best)) best = lanes[j];
+  for (; r < end; ++r) {
+    const float v = row[r];
+    best = (Min ? v < best : v > best) ? v : best;
+    nan |= v != v;
   }
-  for (; r < end; ++r)
-    if (better<Min>(row[r], best)) best = row[r];
   return nan ? std::numeric_limits<float>::quiet_NaN() : best;
 }
 
