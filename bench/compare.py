@@ -104,7 +104,11 @@ def main():
             line = f"  {threads} thread(s)  {label:34s} {fovea} {f:7.3f} s"
             if base in med:
                 n = med[base][k]
-                line += f"   {base} {n:7.3f} s   {fovea}/{base} {f / n:5.3f}"
+                # The same epoch of the same round, run back to back, divided: a busy neighbour
+                # slows both halves of a pair alike, so this median is steadier than the ratio
+                # of the two medians on a shared machine.
+                paired = statistics.median(float(a[k]) / float(b[k]) for a, b in zip(results[fovea], results[base]))
+                line += f"   {base} {n:7.3f} s   {fovea}/{base} {f / n:5.3f} (paired by round {paired:5.3f})"
             if "pytorch" in med:
                 t = med["pytorch"][k]
                 line += f"   pytorch {t:7.3f} s   speed-up {t / f:5.2f}x"

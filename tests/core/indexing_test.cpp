@@ -12,14 +12,14 @@
 using namespace fovea;
 using fovea::testing::error_of;
 using fovea::testing::expect_values;
+using fovea::testing::cube;
+using fovea::testing::grid;
 using fovea::testing::expect_close;
 using fovea::testing::expect_gradients_match;
 using V = std::vector<Tensor>;
 
 namespace {
 
-Tensor grid() { return arange(0, 12).reshape({3, 4}); }  // torch.arange(12.).reshape(3, 4)
-Tensor cube() { return arange(0, 24).reshape({2, 3, 4}); }
 
 Tensor idx(std::vector<int64_t> v, const Shape& shape) { return from_vector(v, shape); }
 

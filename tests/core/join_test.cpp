@@ -11,14 +11,9 @@
 using namespace fovea;
 using fovea::testing::error_of;
 using fovea::testing::expect_values;
+using fovea::testing::grid;
 using fovea::testing::expect_gradients_match;
 using V = std::vector<Tensor>;
-
-namespace {
-
-Tensor grid() { return arange(0, 12).reshape({3, 4}); }  // torch.arange(12.).reshape(3, 4)
-
-}  // namespace
 
 class Join : public ::testing::Test {
  protected:

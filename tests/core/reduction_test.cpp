@@ -187,6 +187,14 @@ TEST(Reduction, SoftmaxAlongAnyDim) {
     EXPECT_EQ(along({-kInf, 1}, true).at(0), -kInf);
     EXPECT_EQ(along({-kInf, 1}, true).at(1), 0.0f);
   }
+  // A masked row longer than a vector (an attention mask): -inf takes no share, the rest as torch.
+  Tensor masked = mul(arange_f(40), 0.1f).reshape({1, 40});
+  masked.narrow(1, 3, 1).fill_(-kInf);
+  EXPECT_EQ(softmax(masked, 1).at(3), 0.0f);
+  EXPECT_NEAR(softmax(masked, 1).at(39), 0.09719551f, 1e-7);
+  EXPECT_NEAR(softmax(masked, 1).at(0), 0.00196742f, 1e-8);
+  EXPECT_EQ(log_softmax(masked, 1).at(3), -kInf);
+  EXPECT_NEAR(log_softmax(masked, 1).at(39), -2.33103085f, 1e-6);
   EXPECT_EQ(softmax(zeros({2, 0}), 1).shape(), (Shape{2, 0}));
   EXPECT_EQ(log_softmax(zeros({0, 3}), 1).shape(), (Shape{0, 3}));
   Tensor empty = zeros({2, 0}).requires_grad_(true);

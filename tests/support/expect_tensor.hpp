@@ -1,12 +1,13 @@
 #pragma once
-// Small checks shared by the op tests: the message of the error a call throws, and a tensor's
-// shape and values at once.
+// Small checks shared by the op tests: the message of the error a call throws, a tensor's shape
+// and values at once, and the small tensors the examples are written on.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "fovea/error.hpp"
+#include "fovea/ops.hpp"
 #include "fovea/tensor.hpp"
 
 namespace fovea::testing {
@@ -27,5 +28,10 @@ inline void expect_values(const Tensor& t, const Shape& shape, const std::vector
   ASSERT_EQ(t.shape(), shape);
   EXPECT_EQ(t.to_vector(), values);
 }
+
+// torch.arange(12.).reshape(3, 4) and torch.arange(24.).reshape(2, 3, 4): values that name their
+// own position, so an expected result shows where each element came from.
+inline Tensor grid() { return arange(0, 12).reshape({3, 4}); }
+inline Tensor cube() { return arange(0, 24).reshape({2, 3, 4}); }
 
 }  // namespace fovea::testing
