@@ -12,11 +12,13 @@
 namespace fovea::train {
 
 void MetricsAccumulator::add(double mean_loss, const Tensor& logits, const Tensor& targets) {
-  const std::vector<int64_t> pred = logits.argmax(1).to_vector<int64_t>();
-  const std::vector<int64_t> truth = targets.to_vector<int64_t>();
-  for (size_t i = 0; i < truth.size(); ++i) correct_ += pred[i] == truth[i];
-  loss_sum_ += mean_loss * static_cast<double>(truth.size());
-  samples_ += static_cast<int64_t>(truth.size());
+  const Tensor pred = logits.argmax(1), truth = targets.contiguous();
+  const int64_t n = truth.numel();
+  FOVEA_INTERNAL_ASSERT(pred.numel() == n, "one prediction per target");
+  const int64_t *p = pred.data_ptr<int64_t>(), *t = truth.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) correct_ += p[i] == t[i];
+  loss_sum_ += mean_loss * static_cast<double>(n);
+  samples_ += n;
 }
 
 Metrics MetricsAccumulator::result() const {
