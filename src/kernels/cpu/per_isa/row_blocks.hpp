@@ -40,6 +40,17 @@ inline bool better(float v, float best) {
   return !is_nan(best) && ((Min ? v < best : v > best) || is_nan(v));
 }
 
+// max(v, best) (min when Min) as one select, NaN ignored: a plain vmaxss/vminss. (Written as
+// (Min ? v < best : v > best) ? v : best, GCC moves the floats through integer registers for a
+// cmov, 10 cycles a step on the dependency chain of a short row.)
+template <bool Min>
+inline float pick(float v, float best) {
+  if constexpr (Min)
+    return v < best ? v : best;
+  else
+    return v > best ? v : best;
+}
+
 // The largest (smallest when Min) of row[begin, end), NaN if any is NaN: plain compare-and-select
 // (a vector max over kBlock lanes for long rows), with NaN tracked apart, since a NaN never wins a
 // comparison. No branch depends on the data: a classifier's argmax over 10 scores per row would
@@ -60,19 +71,19 @@ inline float vector_extremum(const float* row, int64_t begin, int64_t end) {
 #pragma omp simd
       for (int64_t j = 0; j < kBlock; ++j) {
         const float v = row[r + j];
-        lanes[j] = (Min ? v < lanes[j] : v > lanes[j]) ? v : lanes[j];
+        lanes[j] = pick<Min>(v, lanes[j]);
         nan_seen[j] |= v != v;
       }
     }
     best = lanes[0];
     for (int64_t j = 0; j < kBlock; ++j) {
-      best = (Min ? lanes[j] < best : lanes[j] > best) ? lanes[j] : best;
+      best = pick<Min>(lanes[j], best);
       nan |= nan_seen[j] != 0;
     }
   }
   for (; r < end; ++r) {
     const float v = row[r];
-    best = (Min ? v < best : v > best) ? v : best;
+    best = pick<Min>(v, best);
     nan |= v != v;
   }
   return nan ? std::numeric_limits<float>::quiet_NaN() : best;
