@@ -10,9 +10,31 @@
 #include <numeric>
 #include <thread>
 
+#include "fovea/data/augment.hpp"
 #include "fovea/error.hpp"
 
 namespace fovea::data {
+
+namespace {
+
+// splitmix64's finaliser: neighbouring inputs give unrelated seeds.
+uint64_t mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+// A pass's seed for its samples' augmentations: a hash (FNV-1a) of the loader's generator state
+// as the pass begins. Nothing is drawn for it, so the shuffle orders stay what they were, and a
+// run resumed from a checkpoint (which restores that state) gets the same augmentations.
+uint64_t pass_seed_of(const Generator& generator) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (const unsigned char c : generator.get_state()) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+}  // namespace
 
 // One pass over the data: a fixed order of indices cut into batches, assembled either on the
 // caller's thread (prefetch 0) or by one producer thread that stays at most `prefetch` batches
@@ -21,9 +43,9 @@ namespace fovea::data {
 class DataLoader::Pass {
  public:
   Pass(const Dataset& dataset, const DataLoaderOptions& options, std::vector<int64_t> order, int64_t batches,
-       int64_t first_batch)
+       int64_t first_batch, uint64_t seed)
       : dataset_(dataset), options_(options), order_(std::move(order)), batches_(batches),
-        first_batch_(first_batch), consumed_(first_batch) {
+        first_batch_(first_batch), seed_(seed), consumed_(first_batch) {
     if (options_.prefetch > 0) producer_ = std::thread([this] { produce(); });
   }
 
@@ -99,6 +121,8 @@ class DataLoader::Pass {
       // A slow dataset should not hold up a consumer that has already walked away.
       if (stop_.load(std::memory_order_relaxed)) return batch;
       const int64_t index = order_[static_cast<size_t>(k)];
+      // Random transforms inside get() draw from a generator of this pass and this sample alone.
+      SampleSeed sample_seed(mix(seed_ ^ mix(static_cast<uint64_t>(index))));
       Example example = dataset_.get(index);
       if (k == begin) {
         // The first sample fixes the shape; the whole batch is one allocation.
@@ -126,6 +150,7 @@ class DataLoader::Pass {
   const std::vector<int64_t> order_;
   const int64_t batches_;
   const int64_t first_batch_;  // batches before it are skipped (a resumed epoch)
+  const uint64_t seed_;        // of the samples' augmentations (pass_seed_of)
   int64_t consumed_;           // consumer side only
   Batch current_;
 
@@ -158,6 +183,7 @@ int64_t DataLoader::size() const {
 
 DataLoader::Iterator DataLoader::begin() {
   pass_.reset();  // joins the previous pass's producer before a new order is drawn
+  const uint64_t seed = pass_seed_of(generator_);
   std::vector<int64_t> order(static_cast<size_t>(dataset_->size()));
   std::iota(order.begin(), order.end(), int64_t{0});
   if (options_.shuffle)
@@ -166,7 +192,7 @@ DataLoader::Iterator DataLoader::begin() {
   if (options_.drop_last) order.resize(static_cast<size_t>(batches * options_.batch_size));
   const int64_t first = std::min(start_batch_, batches);
   start_batch_ = 0;
-  pass_ = std::make_unique<Pass>(*dataset_, options_, std::move(order), batches, first);
+  pass_ = std::make_unique<Pass>(*dataset_, options_, std::move(order), batches, first, seed);
   return Iterator(pass_.get(), !pass_->advance());
 }
 

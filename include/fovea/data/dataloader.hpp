@@ -4,6 +4,9 @@
 // Each pass (each `for (auto& batch : loader)`) draws a fresh order when shuffle is on, from the
 // loader's own generator seeded once at construction, so a run is reproducible from its seed.
 // Batches are assembled on a background thread, `prefetch` batches ahead of the consumer.
+// Each sample is fetched under its own SampleSeed (data/augment.hpp), derived from the loader's
+// state at the start of the pass and the sample's index: random transforms in the dataset give
+// the same images whatever the prefetching, and in a pass resumed part-way.
 #include <cstdint>
 #include <memory>
 #include <vector>

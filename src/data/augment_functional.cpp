@@ -1,0 +1,183 @@
+// The deterministic image functions the random transforms are made of (torchvision's
+// transforms.functional): plain loops over one C x H x W image into a fresh tensor, run per sample
+// on the loader's thread, no autograd graph.
+#include <algorithm>
+#include <cmath>
+
+#include "fovea/data/augment.hpp"
+#include "fovea/error.hpp"
+
+namespace fovea::data::transforms {
+
+namespace {
+
+// The image as a contiguous float32 C x H x W tensor, or one error naming the function.
+Tensor checked_image(const Tensor& image, const char* function) {
+  FOVEA_CHECK(image.defined() && image.dim() == 3, ShapeError, function, ": expected a C x H x W image, got shape ",
+              image.defined() ? to_string(image.shape()) : std::string("(undefined)"));
+  FOVEA_CHECK(image.dtype() == kFloat32, TypeError, function, ": expected a float32 image, got ",
+              to_string(image.dtype()));
+  return image.contiguous();
+}
+
+}  // namespace
+
+Tensor hflip(const Tensor& image_) {
+  const Tensor image = checked_image(image_, "hflip");
+  const int64_t rows = image.size(0) * image.size(1), w = image.size(2);
+  Tensor out = Tensor::empty(image.shape());
+  const float* src = image.data();
+  float* dst = out.data();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t x = 0; x < w; ++x) dst[r * w + x] = src[r * w + (w - 1 - x)];
+  return out;
+}
+
+Tensor affine(const Tensor& image_, double angle, std::pair<double, double> translate, double scale,
+              std::pair<double, double> shear, Interpolation interpolation, float fill) {
+  const Tensor image = checked_image(image_, "affine");
+  FOVEA_CHECK(scale > 0.0 && std::isfinite(scale), ValueError, "affine: scale must be positive, got ", scale);
+  FOVEA_CHECK(std::isfinite(angle) && std::isfinite(translate.first) && std::isfinite(translate.second) &&
+                  std::isfinite(shear.first) && std::isfinite(shear.second),
+              ValueError, "affine: angle, translate and shear must be finite");
+  const int64_t channels = image.size(0), h = image.size(1), w = image.size(2);
+  // torchvision's _get_inverse_affine_matrix with the centre at the image's centre: the output
+  // pixel's offset from the centre, times this 2 x 3 matrix, is the input pixel's offset.
+  const double pi = 3.14159265358979323846;
+  const double rot = angle * pi / 180.0, sx = shear.first * pi / 180.0, sy = shear.second * pi / 180.0;
+  const double tx = translate.first, ty = translate.second;
+  const double a = std::cos(rot - sy) / std::cos(sy);
+  const double b = -std::cos(rot - sy) * std::tan(sx) / std::cos(sy) - std::sin(rot);
+  const double c = std::sin(rot - sy) / std::cos(sy);
+  const double d = -std::sin(rot - sy) * std::tan(sx) / std::cos(sy) + std::cos(rot);
+  double m[6] = {d / scale, -b / scale, 0.0, -c / scale, a / scale, 0.0};
+  m[2] += m[0] * -tx + m[1] * -ty;
+  m[5] += m[3] * -tx + m[4] * -ty;
+  Tensor out = Tensor::empty(image.shape());
+  const float* src = image.data();
+  float* dst = out.data();
+  const int64_t plane = h * w;
+  // Output pixel (x, y) has centre offset (x - (w-1)/2, y - (h-1)/2); grid_sample with
+  // align_corners=False reads the input at offset + (w-1)/2, as torchvision's affine grid does.
+  // Its arithmetic is float; doing it in double moves a coordinate by ~1e-6 px at most.
+  const double cx = 0.5 * static_cast<double>(w - 1), cy = 0.5 * static_cast<double>(h - 1);
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x) {
+      const double ox = static_cast<double>(x) - cx, oy = static_cast<double>(y) - cy;
+      const double ix = m[0] * ox + m[1] * oy + m[2] + cx, iy = m[3] * ox + m[4] * oy + m[5] + cy;
+      const int64_t at = y * w + x;
+      if (interpolation == Interpolation::Nearest) {
+        // grid_sample's nearest rounds half to even (nearbyint).
+        const int64_t px = static_cast<int64_t>(std::nearbyint(ix)), py = static_cast<int64_t>(std::nearbyint(iy));
+        const bool inside = px >= 0 && px < w && py >= 0 && py < h;
+        for (int64_t ch = 0; ch < channels; ++ch) dst[ch * plane + at] = inside ? src[ch * plane + py * w + px] : fill;
+        continue;
+      }
+      // Bilinear over the image extended by `fill`: the four neighbours' weights, those outside
+      // going to fill. (torchvision 0.14 multiplies the zero-padded result by the in-image weight
+      // once more before adding fill, darkening the border; this is the plain bilinear value.)
+      const double fx = std::floor(ix), fy = std::floor(iy);
+      const int64_t x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy);
+      const double wx1 = ix - fx, wy1 = iy - fy, wx0 = 1.0 - wx1, wy0 = 1.0 - wy1;
+      const int64_t xs[2] = {x0, x0 + 1}, ys[2] = {y0, y0 + 1};
+      const double wxs[2] = {wx0, wx1}, wys[2] = {wy0, wy1};
+      for (int64_t ch = 0; ch < channels; ++ch) {
+        double v = 0.0;
+        for (int j = 0; j < 2; ++j)
+          for (int i = 0; i < 2; ++i) {
+            const bool inside = xs[i] >= 0 && xs[i] < w && ys[j] >= 0 && ys[j] < h;
+            v += wxs[i] * wys[j] * (inside ? src[ch * plane + ys[j] * w + xs[i]] : fill);
+          }
+        dst[ch * plane + at] = static_cast<float>(v);
+      }
+    }
+  return out;
+}
+
+Tensor pad_image(const Tensor& image_, int64_t left, int64_t top, int64_t right, int64_t bottom, float fill) {
+  const Tensor image = checked_image(image_, "pad");
+  FOVEA_CHECK(left >= 0 && top >= 0 && right >= 0 && bottom >= 0, ValueError,
+              "pad: padding must be non-negative, got left ", left, ", top ", top, ", right ", right, ", bottom ",
+              bottom);
+  const int64_t channels = image.size(0), h = image.size(1), w = image.size(2);
+  const int64_t oh = h + top + bottom, ow = w + left + right;
+  Tensor out = full({channels, oh, ow}, fill);
+  const float* src = image.data();
+  float* dst = out.data();
+  for (int64_t ch = 0; ch < channels; ++ch)
+    for (int64_t y = 0; y < h; ++y)
+      std::copy(src + (ch * h + y) * w, src + (ch * h + y + 1) * w, dst + (ch * oh + y + top) * ow + left);
+  return out;
+}
+
+Tensor crop(const Tensor& image_, int64_t top, int64_t left, int64_t h, int64_t w) {
+  const Tensor image = checked_image(image_, "crop");
+  const int64_t channels = image.size(0), ih = image.size(1), iw = image.size(2);
+  FOVEA_CHECK(h >= 0 && w >= 0 && top >= 0 && left >= 0 && top + h <= ih && left + w <= iw, ValueError,
+              "crop: the window at (", top, ", ", left, ") of size ", h, " x ", w, " is not inside the ", ih, " x ",
+              iw, " image");
+  Tensor out = Tensor::empty({channels, h, w});
+  const float* src = image.data();
+  float* dst = out.data();
+  for (int64_t ch = 0; ch < channels; ++ch)
+    for (int64_t y = 0; y < h; ++y)
+      std::copy(src + (ch * ih + top + y) * iw + left, src + (ch * ih + top + y) * iw + left + w,
+                dst + (ch * h + y) * w);
+  return out;
+}
+
+Tensor erase(const Tensor& image_, int64_t top, int64_t left, int64_t h, int64_t w, float value) {
+  const Tensor image = checked_image(image_, "erase");
+  const int64_t channels = image.size(0), ih = image.size(1), iw = image.size(2);
+  FOVEA_CHECK(h >= 0 && w >= 0 && top >= 0 && left >= 0 && top + h <= ih && left + w <= iw, ValueError,
+              "erase: the rectangle at (", top, ", ", left, ") of size ", h, " x ", w, " is not inside the ", ih,
+              " x ", iw, " image");
+  Tensor out = image.clone();
+  float* dst = out.data();
+  for (int64_t ch = 0; ch < channels; ++ch)
+    for (int64_t y = top; y < top + h; ++y) std::fill_n(dst + (ch * ih + y) * iw + left, w, value);
+  return out;
+}
+
+namespace {
+
+// factor * image + (1 - factor) * other, clamped to [0, max_value]: torchvision's _blend.
+Tensor blend(const Tensor& image, float other, float factor, float max_value) {
+  Tensor out = Tensor::empty(image.shape());
+  const float* src = image.data();
+  float* dst = out.data();
+  for (int64_t i = 0, n = image.numel(); i < n; ++i)
+    dst[i] = std::clamp(factor * src[i] + (1.0f - factor) * other, 0.0f, max_value);
+  return out;
+}
+
+void check_factor(const char* function, float factor, float max_value) {
+  FOVEA_CHECK(factor >= 0.0f && std::isfinite(factor), ValueError, function,
+              ": the factor must be non-negative, got ", factor);
+  FOVEA_CHECK(max_value > 0.0f && std::isfinite(max_value), ValueError, function,
+              ": max_value must be positive (255 for raw pixels, 1 after ToTensor), got ", max_value);
+}
+
+}  // namespace
+
+Tensor adjust_brightness(const Tensor& image_, float factor, float max_value) {
+  const Tensor image = checked_image(image_, "adjust_brightness");
+  check_factor("adjust_brightness", factor, max_value);
+  return blend(image, 0.0f, factor, max_value);
+}
+
+Tensor adjust_contrast(const Tensor& image_, float factor, float max_value) {
+  const Tensor image = checked_image(image_, "adjust_contrast");
+  check_factor("adjust_contrast", factor, max_value);
+  const int64_t channels = image.size(0), plane = image.size(1) * image.size(2);
+  FOVEA_CHECK(channels == 1 || channels == 3, ValueError, "adjust_contrast: expected 1 or 3 channels, got ", channels);
+  // The mean of the grayscale image: ITU-R 601-2 luma weights for RGB, as torchvision.
+  const float* src = image.data();
+  double total = 0.0;
+  for (int64_t i = 0; i < plane; ++i)
+    total += channels == 1 ? src[i] : 0.2989f * src[i] + 0.587f * src[plane + i] + 0.114f * src[2 * plane + i];
+  const float mean = plane > 0 ? static_cast<float>(total / static_cast<double>(plane)) : 0.0f;
+  return blend(image, mean, factor, max_value);
+}
+
+}  // namespace fovea::data::transforms
