@@ -27,10 +27,10 @@ done
 #   address space at start-up and dies before main() under any such limit.
 ASAN_EXCLUDE='^InputChecks\.OutOfMemoryIsOneLine'
 # The tests with threads, run under TSan with a team of two OpenMP threads: the DataLoader's
-# workers (DataLoader, Checkpoint's resumed run), the downloader's local HTTP server (Download), the
+# workers (DataLoader, the per-sample augmentation seeds, Checkpoint's resumed run), the downloader's local HTTP server (Download), the
 # OpenMP kernels against their serial references (Kernel*, BlockedLayout, Optim*), training with
 # both at once (Determinism) and the elastic thread governor (ThreadGovernor).
-TSAN_FILTER='DataLoader*:Checkpoint.ResumeGoesOnExactly:Download*:Kernel*:*/Kernel*:BlockedLayout*:Optim*:Determinism*:ThreadGovernor*'
+TSAN_FILTER='DataLoader*:Augment.Loader*:Checkpoint.ResumeGoesOnExactly:Download*:Kernel*:*/Kernel*:BlockedLayout*:Optim*:Determinism*:ThreadGovernor*'
 
 configure() {  # folder, sanitizers
   # RelWithDebInfo: the optimisation the suite normally runs with, and line numbers in reports.

@@ -4,7 +4,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
+#include <limits>
+#include <map>
 #include <exception>
 #include <mutex>
 #include <numeric>
@@ -37,16 +38,19 @@ uint64_t pass_seed_of(const Generator& generator) {
 }  // namespace
 
 // One pass over the data: a fixed order of indices cut into batches, assembled either on the
-// caller's thread (prefetch 0) or by one producer thread that stays at most `prefetch` batches
-// ahead. The Pass owns that thread; destroying the Pass stops and joins it, which is how an early
-// `break`, a new pass or the loader's destruction end a pass cleanly.
+// caller's thread (prefetch 0 or no workers) or by `num_workers` threads that together stay at
+// most `prefetch` batches ahead. Workers claim batches in order, each assembles whole batches
+// (as PyTorch's workers do), and the consumer takes them in order whichever finishes first. The
+// Pass owns the threads; destroying it stops and joins them, which is how an early `break`, a new
+// pass or the loader's destruction end a pass cleanly.
 class DataLoader::Pass {
  public:
   Pass(const Dataset& dataset, const DataLoaderOptions& options, std::vector<int64_t> order, int64_t batches,
        int64_t first_batch, uint64_t seed)
       : dataset_(dataset), options_(options), order_(std::move(order)), batches_(batches),
-        first_batch_(first_batch), seed_(seed), consumed_(first_batch) {
-    if (options_.prefetch > 0) producer_ = std::thread([this] { produce(); });
+        first_batch_(first_batch), seed_(seed), consumed_(first_batch), next_claim_(first_batch) {
+    if (background())
+      for (int64_t w = 0; w < options_.num_workers; ++w) workers_.emplace_back([this] { work(); });
   }
 
   ~Pass() {
@@ -55,58 +59,65 @@ class DataLoader::Pass {
       stop_ = true;
     }
     space_.notify_all();
-    if (producer_.joinable()) producer_.join();
+    for (std::thread& t : workers_) t.join();
   }
 
   Pass(const Pass&) = delete;
   Pass& operator=(const Pass&) = delete;
 
   // Makes the next batch current; false once the pass is over. Rethrows, on the caller's thread,
-  // whatever the dataset threw while assembling it.
+  // whatever the dataset threw while assembling it (at that batch: the ones before it come first).
   bool advance() {
     if (consumed_ >= batches_) return false;
-    if (options_.prefetch == 0) {
+    if (!background()) {
       current_ = assemble(consumed_++);
       return true;
     }
     std::unique_lock<std::mutex> lock(mutex_);
-    ready_.wait(lock, [this] { return !queue_.empty() || error_; });
-    if (queue_.empty()) {
-      consumed_ = batches_;  // the producer has stopped; the pass cannot go on
+    ready_.wait(lock, [this] { return done_.count(consumed_) > 0 || failed_at_ <= consumed_; });
+    auto it = done_.find(consumed_);
+    if (it == done_.end()) {
+      consumed_ = batches_;  // the pass cannot go on
       std::rethrow_exception(error_);
     }
-    current_ = std::move(queue_.front());
-    queue_.pop_front();
+    current_ = std::move(it->second);
+    done_.erase(it);
     ++consumed_;
     lock.unlock();
-    space_.notify_one();
+    space_.notify_all();
     return true;
   }
 
   Batch& current() { return current_; }
 
  private:
-  void produce() {
-    try {
-      for (int64_t b = first_batch_; b < batches_; ++b) {
-        {
-          std::unique_lock<std::mutex> lock(mutex_);
-          space_.wait(lock, [this] { return stop_ || static_cast<int64_t>(queue_.size()) < options_.prefetch; });
-          if (stop_) return;
-        }
-        Batch batch = assemble(b);
-        {
-          std::lock_guard<std::mutex> lock(mutex_);
-          if (stop_) return;
-          queue_.push_back(std::move(batch));
-        }
-        ready_.notify_one();
+  bool background() const { return options_.prefetch > 0 && options_.num_workers > 0; }
+
+  void work() {
+    for (;;) {
+      int64_t b;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        space_.wait(lock, [this] {
+          return stop_ || next_claim_ >= batches_ || next_claim_ < consumed_ + options_.prefetch;
+        });
+        if (stop_ || next_claim_ >= batches_) return;
+        b = next_claim_++;
       }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      error_ = std::current_exception();
+      try {
+        Batch batch = assemble(b);
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (stop_) return;
+        done_.emplace(b, std::move(batch));
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (b < failed_at_) {
+          failed_at_ = b;
+          error_ = std::current_exception();
+        }
+      }
+      ready_.notify_all();
     }
-    ready_.notify_one();
   }
 
   Batch assemble(int64_t b) {
@@ -151,17 +162,19 @@ class DataLoader::Pass {
   const int64_t batches_;
   const int64_t first_batch_;  // batches before it are skipped (a resumed epoch)
   const uint64_t seed_;        // of the samples' augmentations (pass_seed_of)
-  int64_t consumed_;           // consumer side only
+  int64_t consumed_;           // batches handed to the consumer; under the mutex with workers
   Batch current_;
 
   std::mutex mutex_;
   std::condition_variable ready_;  // a batch or an error is waiting for the consumer
-  std::condition_variable space_;  // the queue has room, or the pass is stopping
-  std::deque<Batch> queue_;
+  std::condition_variable space_;  // a batch may be claimed, or the pass is stopping
+  int64_t next_claim_;             // the next batch a worker takes
+  std::map<int64_t, Batch> done_;  // assembled, not yet consumed
+  int64_t failed_at_ = std::numeric_limits<int64_t>::max();  // the first batch that threw
   std::exception_ptr error_;
   // Written under the mutex (so waiters cannot miss it), read without it between samples.
   std::atomic<bool> stop_{false};
-  std::thread producer_;
+  std::vector<std::thread> workers_;
 };
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
@@ -171,6 +184,8 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     throw ValueError("DataLoader: batch_size must be positive, got " + std::to_string(options_.batch_size));
   if (options_.prefetch < 0)
     throw ValueError("DataLoader: prefetch must be zero or positive, got " + std::to_string(options_.prefetch));
+  if (options_.num_workers < 0 || options_.num_workers > 256)
+    throw ValueError("DataLoader: num_workers must be between 0 and 256, got " + std::to_string(options_.num_workers));
 }
 
 // Out of line: Pass is complete only here.

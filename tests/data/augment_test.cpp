@@ -178,8 +178,9 @@ TEST(Augment, LoaderAugmentationsDependOnTheSeedAlone) {
   // pass started in the middle (a resumed epoch) must see what the full pass saw.
   const Transform jitter = [](const Tensor& image) { return add(image, sample_generator().uniform()); };
   auto dataset = std::make_shared<Constant>(40, jitter);
-  auto pass = [&](int64_t prefetch, int64_t start_at, int passes) {
-    DataLoader loader(dataset, {.batch_size = 8, .shuffle = true, .seed = 5, .prefetch = prefetch});
+  auto pass = [&](int64_t prefetch, int64_t start_at, int passes, int64_t workers = 1) {
+    DataLoader loader(dataset,
+                      {.batch_size = 8, .shuffle = true, .seed = 5, .prefetch = prefetch, .num_workers = workers});
     std::vector<float> values;
     for (int p = 0; p < passes; ++p) {
       if (p == passes - 1) loader.start_next_pass_at(start_at);
@@ -194,6 +195,7 @@ TEST(Augment, LoaderAugmentationsDependOnTheSeedAlone) {
   };
   const std::vector<float> direct = pass(0, 0, 2), prefetched = pass(3, 0, 2);
   EXPECT_EQ(direct, prefetched);
+  EXPECT_EQ(direct, pass(4, 0, 2, 3)) << "three workers";
   const std::vector<float> resumed = pass(2, 2, 2);  // batches 2.. of the second pass
   ASSERT_EQ(resumed.size(), direct.size() - 16);
   EXPECT_TRUE(std::equal(resumed.begin(), resumed.end(), direct.begin() + 16));

@@ -165,9 +165,23 @@ TEST(DataLoader, DestructionMidPassDoesNotHang) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
+TEST(DataLoader, SeveralWorkersDeliverInOrder) {
+  // Slow samples so that the workers finish out of order; the consumer still sees pass order.
+  auto ds = std::make_shared<IndexDataset>(3000, -1, 20);
+  DataLoader one(ds, {.batch_size = 50, .shuffle = true, .seed = 9, .prefetch = 0});
+  const std::vector<int64_t> first = one_pass(one), second = one_pass(one);
+  for (int64_t workers : {1, 3, 4}) {
+    DataLoader many(ds, {.batch_size = 50, .shuffle = true, .seed = 9, .prefetch = 6, .num_workers = workers});
+    EXPECT_EQ(one_pass(many), first) << workers << " workers";
+    EXPECT_EQ(one_pass(many), second) << workers << " workers, second pass";
+  }
+  EXPECT_THROW(DataLoader(ds, {.num_workers = -1}), ValueError);
+}
+
 TEST(DataLoader, WorkerExceptionReachesTheConsumer) {
-  for (int64_t prefetch : {0, 2}) {
-    DataLoader loader(std::make_shared<IndexDataset>(1000, 250), {.batch_size = 100, .prefetch = prefetch});
+  for (auto [prefetch, workers] : {std::pair{0, 1}, std::pair{2, 1}, std::pair{4, 3}}) {
+    DataLoader loader(std::make_shared<IndexDataset>(1000, 250),
+                      {.batch_size = 100, .prefetch = prefetch, .num_workers = workers});
     int64_t delivered = 0;
     try {
       for (Batch& b : loader) delivered += b.size();

@@ -3,7 +3,8 @@
 //
 // Each pass (each `for (auto& batch : loader)`) draws a fresh order when shuffle is on, from the
 // loader's own generator seeded once at construction, so a run is reproducible from its seed.
-// Batches are assembled on a background thread, `prefetch` batches ahead of the consumer.
+// Batches are assembled by `num_workers` background threads, at most `prefetch` batches ahead of
+// the consumer in all, and handed out in order.
 // Each sample is fetched under its own SampleSeed (data/augment.hpp), derived from the loader's
 // state at the start of the pass and the sample's index: random transforms in the dataset give
 // the same images whatever the prefetching, and in a pass resumed part-way.
@@ -30,6 +31,9 @@ struct DataLoaderOptions {
   bool drop_last = false;
   uint64_t seed = 0;     // for the shuffle order
   int64_t prefetch = 2;  // batches assembled ahead; 0 assembles on the caller's thread
+  // Threads assembling batches (each a whole batch, as PyTorch's workers); 0 assembles on the
+  // caller's thread, as PyTorch's num_workers=0. More than `prefetch` leaves some idle.
+  int64_t num_workers = 1;
 };
 
 class DataLoader {
