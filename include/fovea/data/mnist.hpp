@@ -1,9 +1,10 @@
 #pragma once
-// MNIST and Fashion-MNIST, as torchvision.datasets.MNIST / FashionMNIST.
+// MNIST, Fashion-MNIST, KMNIST and EMNIST, as torchvision.datasets: IDX files of 8-bit images.
 //
-// `root` holds the four IDX files under their original names, raw or with a .gz suffix:
-// train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte.
-// The images are loaded once into memory (47 MB for the training split).
+// `root` holds the IDX files under their original names, raw or with a .gz suffix:
+// train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte
+// (MNIST, Fashion-MNIST, KMNIST); emnist-<split>-{train,test}-{images-idx3,labels-idx1}-ubyte
+// (EMNIST). The images are loaded once into memory (47 MB for MNIST's training split).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,12 +31,17 @@ class MNISTLike : public Dataset {
 
  protected:
   MNISTLike(const std::string& root, bool train, transforms::Transform transform);
+  // Files `<prefix><train|t10k or test>-{images-idx3,labels-idx1}-ubyte`, labels below `classes`;
+  // `transpose` swaps each image's rows and columns as it is handed out.
+  MNISTLike(const std::string& root, const std::string& prefix, const std::string& split, int64_t classes,
+            transforms::Transform transform, bool transpose);
 
  private:
   int64_t count_ = 0, rows_ = 0, cols_ = 0;
   std::string images_path_;
   std::vector<uint8_t> pixels_, labels_;
   transforms::Transform transform_;
+  bool transpose_ = false;
 };
 
 class MNIST : public MNISTLike {
@@ -52,6 +58,29 @@ class FashionMNIST : public MNISTLike {
   explicit FashionMNIST(const std::string& root = "/usr/share/datasets/fashion-mnist", bool train = true,
                         transforms::Transform transform = {});
   std::vector<std::string> classes() const override;
+};
+
+// Kuzushiji-MNIST (Clanuwat et al., 2018): ten cursive hiragana, in MNIST's file layout and names.
+class KMNIST : public MNISTLike {
+ public:
+  KMNIST(const std::string& root, bool train = true, transforms::Transform transform = {});
+  std::vector<std::string> classes() const override;
+};
+
+// EMNIST (Cohen et al., 2017), one of its splits: "byclass" (62 classes), "bymerge" and
+// "balanced" (47), "letters" (labels 1 to 26, class 0 "N/A" as torchvision), "digits", "mnist".
+// The files store each image transposed; torchvision hands them out as stored, and so does fovea
+// by default, so that a model trained on either reads the other's input. `upright` transposes
+// them back (the orientation a person reads).
+class EMNIST : public MNISTLike {
+ public:
+  EMNIST(const std::string& root, const std::string& split, bool train = true, transforms::Transform transform = {},
+         bool upright = false);
+  std::vector<std::string> classes() const override;
+  const std::string& split() const { return split_; }
+
+ private:
+  std::string split_;
 };
 
 }  // namespace fovea::data
