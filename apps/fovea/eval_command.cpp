@@ -53,8 +53,7 @@ int run(const EvalFlags& f) {
   if (f.threads > 0) set_num_threads(checked_threads(f.threads));
   auto model = inference::load_cnn_net(f.model);
   std::shared_ptr<data::Dataset> test_set = open_split(f.data, /*train=*/false);
-  std::vector<std::string> names;
-  if (auto* mnist_like = dynamic_cast<const data::MNISTLike*>(test_set.get())) names = mnist_like->classes();
+  const std::vector<std::string> names = test_set->classes();
   if (f.limit > 0) {
     if (f.limit > test_set->size())
       throw ValueError("--limit " + std::to_string(f.limit) + ": the test split has " + std::to_string(test_set->size()) +

@@ -206,11 +206,6 @@ auto made_for_flag(const std::string& flag, Make&& make) {
   }
 }
 
-std::vector<std::string> class_names(const data::Dataset& split) {
-  if (const auto* mnist_like = dynamic_cast<const data::MNISTLike*>(&split)) return mnist_like->classes();
-  return {};
-}
-
 Watchers make_watchers(const TrainFlags& f, nn::Module& model, const optim::Optimizer& optimizer,
                        const data::Dataset& train_set, const data::Dataset& test_set,
                        const std::vector<train::EpochReport>& history) {
@@ -221,11 +216,11 @@ Watchers make_watchers(const TrainFlags& f, nn::Module& model, const optim::Opti
     w.log = made_for_flag("--log", [&] { return std::make_unique<train::MetricsLog>(f.log, optimizer, f.log_every); });
   if (!f.plots.empty())
     w.plots = made_for_flag("--plots", [&] {
-      return std::make_unique<train::PlotWriter>(f.plots, model, train_set, test_set, class_names(test_set), history);
+      return std::make_unique<train::PlotWriter>(f.plots, model, train_set, test_set, test_set.classes(), history);
     });
   if (!f.tensorboard.empty())
     w.tensorboard = made_for_flag("--tensorboard", [&] {
-      return std::make_unique<train::TensorBoardLogger>(f.tensorboard, model, optimizer, train_set, class_names(test_set));
+      return std::make_unique<train::TensorBoardLogger>(f.tensorboard, model, optimizer, train_set, test_set.classes());
     });
   return w;
 }

@@ -52,6 +52,12 @@ void check_probability(const char* transform, double p) {
 
 }  // namespace
 
+Transform Resize(std::pair<int64_t, int64_t> size) {
+  FOVEA_CHECK(size.first > 0 && size.second > 0, ValueError, "Resize: size must be positive, got (", size.first, ", ",
+              size.second, ")");
+  return [size](const Tensor& image) { return resize(image, size.first, size.second); };
+}
+
 Transform RandomHorizontalFlip(double p) {
   check_probability("RandomHorizontalFlip", p);
   return [p](const Tensor& image) { return uniform(0.0, 1.0) < p ? hflip(image) : image; };

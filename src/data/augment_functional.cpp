@@ -3,6 +3,7 @@
 // on the loader's thread, no autograd graph.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "fovea/data/augment.hpp"
 #include "fovea/error.hpp"
@@ -91,6 +92,46 @@ Tensor affine(const Tensor& image_, double angle, std::pair<double, double> tran
         dst[ch * plane + at] = static_cast<float>(v);
       }
     }
+  return out;
+}
+
+Tensor resize(const Tensor& image_, int64_t h, int64_t w) {
+  const Tensor image = checked_image(image_, "resize");
+  FOVEA_CHECK(h > 0 && w > 0, ValueError, "resize: the size must be positive, got ", h, " x ", w);
+  const int64_t channels = image.size(0), ih = image.size(1), iw = image.size(2);
+  FOVEA_CHECK(ih > 0 && iw > 0, ValueError, "resize: the image is empty (", ih, " x ", iw, ")");
+  // Source coordinate of output index o: (o + 0.5) * in / out - 0.5, clamped at 0 below (as
+  // PyTorch's area_pixel_compute_source_index), the upper neighbour clamped to the last pixel.
+  struct Tap {
+    int64_t lo, hi;
+    float weight_hi;
+  };
+  auto taps = [](int64_t out, int64_t in) {
+    std::vector<Tap> t(static_cast<size_t>(out));
+    const float scale = static_cast<float>(in) / static_cast<float>(out);
+    for (int64_t o = 0; o < out; ++o) {
+      const float src = std::max((static_cast<float>(o) + 0.5f) * scale - 0.5f, 0.0f);
+      const auto lo = std::min(static_cast<int64_t>(src), in - 1);
+      t[static_cast<size_t>(o)] = {lo, std::min(lo + 1, in - 1), src - static_cast<float>(lo)};
+    }
+    return t;
+  };
+  const std::vector<Tap> ys = taps(h, ih), xs = taps(w, iw);
+  Tensor out = Tensor::empty({channels, h, w});
+  const float* src = image.data();
+  float* dst = out.data();
+  for (int64_t ch = 0; ch < channels; ++ch) {
+    const float* plane = src + ch * ih * iw;
+    for (int64_t y = 0; y < h; ++y) {
+      const Tap ty = ys[static_cast<size_t>(y)];
+      for (int64_t x = 0; x < w; ++x) {
+        const Tap tx = xs[static_cast<size_t>(x)];
+        const float top = plane[ty.lo * iw + tx.lo] * (1.0f - tx.weight_hi) + plane[ty.lo * iw + tx.hi] * tx.weight_hi;
+        const float bottom = plane[ty.hi * iw + tx.lo] * (1.0f - tx.weight_hi) + plane[ty.hi * iw + tx.hi] * tx.weight_hi;
+        dst[(ch * h + y) * w + x] = top * (1.0f - ty.weight_hi) + bottom * ty.weight_hi;
+      }
+    }
+  }
   return out;
 }
 

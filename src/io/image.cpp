@@ -102,25 +102,31 @@ void check_dimensions(const std::string& name, Format format, int64_t width, int
                      std::to_string(limits.min_side) + " pixels (ImageLimits::min_side)");
 }
 
-// Fills an H x W tensor from interleaved samples, `next_sample()` returning each sample in [0, 1]
-// in file order (so a text parser can feed it without an intermediate buffer).
+// Fills an H x W tensor of luminance (Gray) or a 3 x H x W one (RGB) from interleaved samples,
+// `next_sample()` returning each sample in [0, 1] in file order (so a text parser can feed it
+// without an intermediate buffer). Alpha is composited over white in both.
 template <class NextSample>
-Tensor to_luminance(int64_t width, int64_t height, int channels, NextSample next_sample) {
-  Tensor out = Tensor::empty({height, width});
+Tensor to_pixels(int64_t width, int64_t height, int channels, ColorMode mode, NextSample next_sample) {
+  const int64_t plane = width * height;
+  Tensor out = mode == ColorMode::Gray ? Tensor::empty({height, width}) : Tensor::empty({3, height, width});
   float* dst = out.data();
-  for (int64_t i = 0; i < width * height; ++i) {
-    float value = 0.0f;
+  for (int64_t i = 0; i < plane; ++i) {
+    float rgb[3];
     if (channels <= 2) {
-      value = next_sample();
+      rgb[0] = rgb[1] = rgb[2] = next_sample();
     } else {
-      const float r = next_sample(), g = next_sample(), b = next_sample();
-      value = 0.299f * r + 0.587f * g + 0.114f * b;  // BT.601 luma
+      for (float& v : rgb) v = next_sample();
     }
     if (channels == 2 || channels == 4) {
       const float alpha = next_sample();
-      value = alpha * value + (1.0f - alpha);  // over white paper
+      for (float& v : rgb) v = alpha * v + (1.0f - alpha);  // over white paper
     }
-    dst[i] = std::clamp(value, 0.0f, 1.0f);  // the luma weights sum to 1 only up to rounding
+    if (mode == ColorMode::RGB) {
+      for (int c = 0; c < 3; ++c) dst[c * plane + i] = std::clamp(rgb[c], 0.0f, 1.0f);
+    } else {
+      const float luma = channels <= 2 ? rgb[0] : 0.299f * rgb[0] + 0.587f * rgb[1] + 0.114f * rgb[2];  // BT.601
+      dst[i] = std::clamp(luma, 0.0f, 1.0f);  // the luma weights sum to 1 only up to rounding
+    }
   }
   return out;
 }
@@ -132,7 +138,7 @@ class NetpbmReader {
   NetpbmReader(const unsigned char* data, size_t size, const std::string& name)
       : data_(data), size_(size), name_(name) {}
 
-  Tensor decode(const ImageLimits& limits) {
+  Tensor decode(const ImageLimits& limits, ColorMode mode) {
     const char kind = static_cast<char>(data_[1]);
     const bool ascii = kind == '2' || kind == '3';
     const int channels = (kind == '3' || kind == '6') ? 3 : 1;
@@ -152,7 +158,7 @@ class NetpbmReader {
       if (have < need)
         refuse(name_, "truncated PGM/PPM: expected " + std::to_string(need) + " bytes of pixels after byte " +
                           std::to_string(pos_) + ", found " + std::to_string(have));
-      return to_luminance(width, height, channels, [&] {
+      return to_pixels(width, height, channels, mode, [&] {
         int64_t value = data_[pos_++];
         if (bytes_per_sample == 2) value = (value << 8) | data_[pos_++];
         return checked_sample(value, maxval);
@@ -163,7 +169,7 @@ class NetpbmReader {
     if (static_cast<int64_t>(size_ - pos_) < 2 * samples - 1)
       refuse(name_, "truncated PGM/PPM: " + std::to_string(samples) + " samples promised, only " +
                         std::to_string(size_ - pos_) + " bytes after byte " + std::to_string(pos_));
-    return to_luminance(width, height, channels, [&] {
+    return to_pixels(width, height, channels, mode, [&] {
       return checked_sample(number("a pixel value"), maxval);
     });
   }
@@ -218,7 +224,8 @@ class NetpbmReader {
 // TJFLAG_STOPONWARNING makes its warnings errors, so a truncated or damaged scan is refused rather
 // than returned half grey; TJFLAG_LIMITSCANS refuses a progressive file of over 500 scans, which
 // would otherwise cost minutes of CPU for a few bytes.
-Tensor decode_jpeg(const unsigned char* data, size_t size, const std::string& name, const ImageLimits& limits) {
+Tensor decode_jpeg(const unsigned char* data, size_t size, const std::string& name, const ImageLimits& limits,
+                   ColorMode mode) {
   std::unique_ptr<void, int (*)(tjhandle)> handle(tjInitDecompress(), tjDestroy);
   if (!handle) throw IOError(name + ": cannot start the JPEG decoder (" + tjGetErrorStr2(nullptr) + ")");
   const auto corrupt = [&](const char* stage) {
@@ -238,10 +245,10 @@ Tensor decode_jpeg(const unsigned char* data, size_t size, const std::string& na
                     TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS | TJFLAG_ACCURATEDCT) != 0)
     corrupt("");
   const unsigned char* p = pixels.data();
-  if (!cmyk) return to_luminance(width, height, channels, [&] { return static_cast<float>(*p++) / 255.0f; });
+  if (!cmyk) return to_pixels(width, height, channels, mode, [&] { return static_cast<float>(*p++) / 255.0f; });
   int component = 0;
   float rgb[3] = {};
-  return to_luminance(width, height, 3, [&] {
+  return to_pixels(width, height, 3, mode, [&] {
     if (component == 0) {
       const float k = p[3] / 255.0f;
       for (int c = 0; c < 3; ++c) rgb[c] = p[c] / 255.0f * k;
@@ -266,7 +273,7 @@ void check_bmp_not_truncated(const unsigned char* data, size_t size, const std::
 }
 
 Tensor decode_with_stb(const unsigned char* data, size_t size, Format format, const std::string& name,
-                       const ImageLimits& limits) {
+                       const ImageLimits& limits, ColorMode mode) {
   const std::string corrupt = std::string("corrupt or truncated ") + format_name(format);
   // Before stb_image sees the bytes (png_guards.hpp): its PNG reader allocates what a chunk
   // declares before reading it, and calls memcpy on a null pointer for an empty first IDAT chunk.
@@ -295,10 +302,10 @@ Tensor decode_with_stb(const unsigned char* data, size_t size, Format format, co
   if (!pixels) refuse(name, corrupt + " (stb_image: " + stbi_failure_reason() + ")");
   if (sixteen_bit) {
     const uint16_t* p = static_cast<const uint16_t*>(pixels.get());
-    return to_luminance(width, height, channels, [&] { return static_cast<float>(*p++) / 65535.0f; });
+    return to_pixels(width, height, channels, mode, [&] { return static_cast<float>(*p++) / 65535.0f; });
   }
   const unsigned char* p = static_cast<const unsigned char*>(pixels.get());
-  return to_luminance(width, height, channels, [&] { return static_cast<float>(*p++) / 255.0f; });
+  return to_pixels(width, height, channels, mode, [&] { return static_cast<float>(*p++) / 255.0f; });
 }
 
 std::string file_size_limit(const ImageLimits& limits) {
@@ -307,21 +314,26 @@ std::string file_size_limit(const ImageLimits& limits) {
 
 }  // namespace
 
-Tensor decode_image_gray(const unsigned char* data, size_t size, const std::string& name, const ImageLimits& limits) {
+Tensor decode_image(const unsigned char* data, size_t size, const std::string& name, ColorMode mode,
+                    const ImageLimits& limits) {
   check_limits_are_consistent(limits);
   if (size == 0) refuse(name, std::string("empty file: expected a ") + kAcceptedFormats + " image");
-  if (data == nullptr) throw ValueError("decode_image_gray(" + name + "): data is null but size is " + std::to_string(size));
+  if (data == nullptr) throw ValueError("decode_image(" + name + "): data is null but size is " + std::to_string(size));
   if (size > static_cast<uint64_t>(limits.max_file_bytes) || size > static_cast<size_t>(INT32_MAX))
     refuse(name, "file of " + std::to_string(size) + " bytes is too large: the limit is " + file_size_limit(limits));
   const std::optional<Format> format = sniff_format(data, size);
   if (!format)
     refuse(name, "not an image (starts with bytes " + first_bytes_hex(data, size) + "): expected " + kAcceptedFormats);
-  if (*format == Format::Netpbm) return NetpbmReader(data, size, name).decode(limits);
-  if (*format == Format::JPEG) return decode_jpeg(data, size, name, limits);
-  return decode_with_stb(data, size, *format, name, limits);
+  if (*format == Format::Netpbm) return NetpbmReader(data, size, name).decode(limits, mode);
+  if (*format == Format::JPEG) return decode_jpeg(data, size, name, limits, mode);
+  return decode_with_stb(data, size, *format, name, limits, mode);
 }
 
-Tensor read_image_gray(const std::string& path, const ImageLimits& limits) {
+Tensor decode_image_gray(const unsigned char* data, size_t size, const std::string& name, const ImageLimits& limits) {
+  return decode_image(data, size, name, ColorMode::Gray, limits);
+}
+
+Tensor read_image(const std::string& path, ColorMode mode, const ImageLimits& limits) {
   check_limits_are_consistent(limits);
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
@@ -339,7 +351,11 @@ Tensor read_image_gray(const std::string& path, const ImageLimits& limits) {
   in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
   if (static_cast<uintmax_t>(in.gcount()) != size)
     refuse(path, "read " + std::to_string(in.gcount()) + " of its " + std::to_string(size) + " bytes (" + std::strerror(errno) + ")");
-  return decode_image_gray(bytes.data(), bytes.size(), path, limits);
+  return decode_image(bytes.data(), bytes.size(), path, mode, limits);
+}
+
+Tensor read_image_gray(const std::string& path, const ImageLimits& limits) {
+  return read_image(path, ColorMode::Gray, limits);
 }
 
 }  // namespace fovea::io

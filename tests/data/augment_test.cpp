@@ -98,6 +98,21 @@ TEST(AugmentFunctional, AffineMatchesTorchvision) {
   }
 }
 
+TEST(AugmentFunctional, ResizeMatchesInterpolate) {
+  for (const char* image_name : {"gray", "rgb"}) {
+    const Tensor image = fixtures().at(std::string("image.") + image_name);
+    const float range = std::string(image_name) == "gray" ? 255.0f : 1.0f;
+    for (const auto& [h, w] : {std::pair<int64_t, int64_t>{14, 14}, {40, 31}, {9, 37}}) {
+      const std::string key = std::string(image_name) + ".resize." + std::to_string(h) + "x" + std::to_string(w);
+      const Tensor expected = fixtures().at(key), got = resize(image, h, w);
+      ASSERT_EQ(got.shape(), expected.shape()) << key;
+      const std::vector<float> g = got.to_vector(), e = expected.to_vector();
+      for (size_t i = 0; i < g.size(); ++i) ASSERT_NEAR(g[i], e[i], 2e-6f * range) << key << " at " << i;
+    }
+  }
+  EXPECT_NE(error_of<ValueError>([] { Resize({0, 3}); }).find("Resize: size"), std::string::npos);
+}
+
 TEST(AugmentFunctional, AffineFillAndIdentity) {
   const Tensor image = small();
   expect_values(affine(image, 0, {0, 0}, 1.0, {0, 0}), {1, 2, 3}, {0, 1, 2, 3, 4, 5});

@@ -1,4 +1,5 @@
-"""Writes tests/fixtures/augment.safetensors: torchvision's affine (its inverse matrix and
+"""Writes tests/fixtures/augment.safetensors: bilinear resizes (F.interpolate, as torchvision 0.14's
+Resize on tensors) and torchvision's affine (its inverse matrix and
 sampling grid, written out here with torch alone, since torchvision is not a Debian package on
 this machine) for a few parameter sets, nearest and bilinear, on fixed images.
 
@@ -61,6 +62,10 @@ def main():
         for name, angle, translate, scale, shear in CASES:
             for mode in ("nearest", "bilinear"):
                 tensors[f"{image_name}.{name}.{mode}"] = affine(img, angle, translate, scale, shear, mode)
+    for image_name, img in images.items():
+        for h, w in ((14, 14), (40, 31), (9, 37)):
+            tensors[f"{image_name}.resize.{h}x{w}"] = torch.nn.functional.interpolate(
+                img[None], size=(h, w), mode="bilinear", align_corners=False)[0]
     root = os.path.join(os.path.dirname(__file__), "..", "fixtures")
     write_safetensors(os.path.join(root, "augment.safetensors"), tensors)
 

@@ -63,6 +63,10 @@ Tensor hflip(const Tensor& image);
 Tensor affine(const Tensor& image, double angle, std::pair<double, double> translate, double scale,
               std::pair<double, double> shear, Interpolation interpolation = Interpolation::Nearest,
               float fill = 0.0f);
+// Bilinear resize to h x w, as F.interpolate(mode="bilinear", align_corners=False) without
+// antialiasing (torchvision 0.14's Resize on tensors): each output pixel centre maps back to the
+// input, edges clamped.
+Tensor resize(const Tensor& image, int64_t h, int64_t w);
 // The image padded by `left, top, right, bottom` pixels of `fill`.
 Tensor pad_image(const Tensor& image, int64_t left, int64_t top, int64_t right, int64_t bottom, float fill = 0.0f);
 // The window of height h and width w whose top-left pixel is (top, left).
@@ -74,7 +78,9 @@ Tensor adjust_brightness(const Tensor& image, float factor, float max_value);
 // Blend with the mean of the image's grayscale (ITU-R 601-2 luma for 3 channels), clamped.
 Tensor adjust_contrast(const Tensor& image, float factor, float max_value);
 
-// ---- random transforms (torchvision.transforms), drawing from sample_generator() ----
+// ---- transforms (torchvision.transforms); the random ones draw from sample_generator() ----
+
+Transform Resize(std::pair<int64_t, int64_t> size);
 
 Transform RandomHorizontalFlip(double p = 0.5);
 

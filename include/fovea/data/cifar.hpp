@@ -28,7 +28,7 @@ class CIFAR10 : public Dataset {
   int64_t size() const override { return static_cast<int64_t>(labels_.size()); }
   Example get(int64_t index) const override;
   // "airplane", "automobile", ..., "truck", as torchvision's `classes`.
-  std::vector<std::string> classes() const;
+  std::vector<std::string> classes() const override;
   const std::vector<uint8_t>& labels() const { return labels_; }
 
  private:

@@ -20,6 +20,8 @@ class Dataset {
   virtual ~Dataset() = default;
   virtual int64_t size() const = 0;
   virtual Example get(int64_t index) const = 0;
+  // The class names by target index (torchvision's `classes`), or none when the dataset has none.
+  virtual std::vector<std::string> classes() const { return {}; }
 };
 
 // The first `count` examples of another dataset (torch.utils.data.Subset over range(count)):
@@ -29,6 +31,7 @@ class Subset : public Dataset {
   Subset(std::shared_ptr<const Dataset> dataset, int64_t count);
   int64_t size() const override { return count_; }
   Example get(int64_t index) const override;
+  std::vector<std::string> classes() const override { return dataset_->classes(); }
 
  private:
   std::shared_ptr<const Dataset> dataset_;

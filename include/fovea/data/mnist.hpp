@@ -27,7 +27,7 @@ class MNISTLike : public Dataset {
   // The IDX file the images came from, to name it in errors about them.
   const std::string& images_path() const { return images_path_; }
   // The class names by index, as torchvision's `classes` ("0 - zero", ...; "T-shirt/top", ...).
-  virtual std::vector<std::string> classes() const = 0;
+  std::vector<std::string> classes() const override = 0;
 
  protected:
   MNISTLike(const std::string& root, bool train, transforms::Transform transform);

@@ -27,6 +27,11 @@ struct ImageLimits {
   int64_t max_file_bytes = int64_t{256} << 20;
 };
 
+enum class ColorMode {
+  Gray,  // H x W luminance (below)
+  RGB,   // 3 x H x W: red, green, blue planes; a gray file's value in all three
+};
+
 // Decodes a PNG, JPEG, BMP or PGM/PPM (binary and ASCII) file of any colour type to a 2-d H x W
 // tensor of luminance in [0, 1]: ITU-R BT.601 luma (0.299 R + 0.587 G + 0.114 B, on the stored,
 // gamma-encoded values) for colour; alpha composited onto white, so a transparent background
@@ -40,5 +45,11 @@ Tensor read_image_gray(const std::string& path, const ImageLimits& limits = {});
 // `data` may be null when `size` is 0.
 Tensor decode_image_gray(const unsigned char* data, size_t size, const std::string& name,
                          const ImageLimits& limits = {});
+
+// Either form, in [0, 1], with alpha over white: an RGB image is 3 x H x W (ImageFolder reads
+// colour pictures this way).
+Tensor read_image(const std::string& path, ColorMode mode, const ImageLimits& limits = {});
+Tensor decode_image(const unsigned char* data, size_t size, const std::string& name, ColorMode mode,
+                    const ImageLimits& limits = {});
 
 }  // namespace fovea::io
