@@ -133,9 +133,11 @@ class GraphBuilder {
       add_ints(node, "kernel_shape", {k.h, k.w});
       add_ints(node, "strides", {s.h, s.w});
       add_ints(node, "pads", {p.h, p.w, p.h, p.w});
-      add_ints(node, "dilations", {1, 1});
-      add_int(node, "group", 1);
-      set_window_output(m, path, conv->out_channels(), k, s, p);
+      const nn::Pair d = conv->dilation();
+      add_ints(node, "dilations", {d.h, d.w});
+      add_int(node, "group", conv->groups());
+      // A dilated kernel covers d * (k - 1) + 1 inputs: the window that sizes the output.
+      set_window_output(m, path, conv->out_channels(), nn::Pair(d.h * (k.h - 1) + 1, d.w * (k.w - 1) + 1), s, p);
     } else if (dynamic_cast<const nn::ReLU*>(&m)) {
       add_node("Relu", node_name, {current_});
     } else if (auto* pool = dynamic_cast<const nn::MaxPool2d*>(&m)) {

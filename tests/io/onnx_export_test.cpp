@@ -171,7 +171,8 @@ TEST(OnnxExport, HighestOpsetUsesIrVersion8) {
 
 TEST(OnnxExport, AvgPoolFlattenAndBiasFreeLayers) {
   fovea::testing::TempDir dir;
-  nn::Sequential net(nn::Conv2d(3, 4, {3, 5}, {2, 1}, {0, 2}, /*bias=*/false), nn::AvgPool2d(2, 1, 1), nn::Flatten(),
+  nn::Sequential net(nn::Conv2d(3, 4, {3, 5}, {2, 1}, {0, 2}, /*dilation=*/1, /*groups=*/1, /*bias=*/false),
+                     nn::AvgPool2d(2, 1, 1), nn::Flatten(),
                      nn::Dropout(0.2f), nn::Linear(4 * 5 * 9, 6, /*bias=*/false));
   io::export_onnx(net, dir / "small.onnx", {.input_shape = {2, 3, 9, 8}});
   const onnx::ModelProto m = read_model(dir / "small.onnx");
@@ -190,6 +191,24 @@ TEST(OnnxExport, AvgPoolFlattenAndBiasFreeLayers) {
   EXPECT_EQ(dims(m.graph().input(0)), "N,3,9,8");
   EXPECT_EQ(dims(m.graph().output(0)), "N,6");
   check_with_onnx(m);
+}
+
+// Groups and dilation become Conv's group and dilations; ONNX's shape inference, which reads
+// them, must agree with the output size the export computed (the dilated kernel spans 5 x 3).
+TEST(OnnxExport, GroupedDilatedConvolution) {
+  fovea::testing::TempDir dir;
+  nn::Sequential net(nn::Conv2d(4, 6, {3, 2}, 1, {1, 0}, {2, 2}, /*groups=*/2), nn::Flatten(),
+                     nn::Linear(6 * 7 * 6, 3));
+  io::export_onnx(net, dir / "grouped.onnx", {.input_shape = {1, 4, 9, 8}});
+  onnx::ModelProto m = read_model(dir / "grouped.onnx");
+  const auto& conv = m.graph().node(0);
+  EXPECT_EQ(ints(conv, "dilations"), (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(int_attr(conv, "group"), 2);
+  check_with_onnx(m);
+  onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), onnx::ShapeInferenceOptions(true, 1));
+  std::map<std::string, std::string> inferred;
+  for (const auto& v : m.graph().value_info()) inferred[v.name()] = dims(v);
+  EXPECT_EQ(inferred["0_output"], "N,6,7,6");
 }
 
 TEST(OnnxExport, ModelWithNoNodeIsAnIdentity) {
