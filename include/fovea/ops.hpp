@@ -222,7 +222,8 @@ Tensor stochastic_pool2d(const Tensor& input, std::pair<int64_t, int64_t> kernel
 //   y = (x - mean_c) / sqrt(var_c + eps) * weight_c + bias_c.
 // training: mean and (biased) var of the batch, and running_mean / running_var, when defined, are
 // updated in place (no graph) with running = (1 - momentum) * running + momentum * batch stat,
-// the variance unbiased (n / (n - 1)) first; more than one value per channel is needed. Not
+// the variance unbiased (n / (n - 1)) first; one value per channel is an error and an empty
+// batch leaves them alone, as PyTorch. Not
 // training: running_mean and running_var (both required). weight, bias, running_mean and
 // running_var are [C] or undefined. Gradients reach input, weight and bias, not the running stats.
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,

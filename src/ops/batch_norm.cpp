@@ -41,8 +41,12 @@ Tensor batch_norm(const Tensor& input_, const Tensor& running_mean, const Tensor
               "batch_norm: running_mean and running_var must both be given or both be undefined");
   FOVEA_CHECK(training || running_mean.defined(), ValueError,
               "batch_norm: running_mean and running_var are required when not training");
-  const kernels::BatchNormShape s{input.size(0), channels, channels > 0 ? input.numel() / (input.size(0) * channels) : 0};
-  FOVEA_CHECK(!training || s.per_channel() > 1, ValueError,
+  int64_t spatial = 1;  // the product of the dimensions after C (not numel / (N * C): N may be 0)
+  for (int64_t d = 2; d < input.dim(); ++d) spatial *= input.size(d);
+  const kernels::BatchNormShape s{input.size(0), channels, spatial};
+  // PyTorch's rule: exactly one value is refused; an empty batch gives an empty result and leaves
+  // the running statistics alone.
+  FOVEA_CHECK(!training || s.per_channel() != 1, ValueError,
               "batch_norm: Expected more than 1 value per channel when training, got input size ",
               to_string(input.shape()));
 
@@ -50,7 +54,7 @@ Tensor batch_norm(const Tensor& input_, const Tensor& running_mean, const Tensor
   if (training) {
     Tensor var = Tensor::empty({channels});
     kernels::cpu::batch_norm_stats(s, input.data(), mean.data(), var.data());
-    if (running_mean.defined()) {
+    if (running_mean.defined() && s.per_channel() > 0) {
       // Computed on contiguous copies and written back with copy_ (which bumps the version
       // counters), so that running stats of any strides work and no graph is recorded.
       Tensor rm = running_mean.detach().contiguous().clone(), rv = running_var.detach().contiguous().clone();

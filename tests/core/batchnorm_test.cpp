@@ -74,6 +74,23 @@ TEST(BatchNorm, ErrorsNameTheLayer) {
             std::string::npos);
 }
 
+// An empty batch gives an empty result, as PyTorch's: in training the running statistics stay as
+// they were (the counter still advances) and the parameters get zero gradients.
+TEST(BatchNorm, EmptyBatch) {
+  nn::BatchNorm2d bn(3);
+  Tensor x = zeros({0, 3, 4, 4}).requires_grad_(true);
+  Tensor y = bn(x);
+  EXPECT_EQ(y.shape(), (Shape{0, 3, 4, 4}));
+  EXPECT_EQ(bn.running_mean.to_vector(), (std::vector<float>{0, 0, 0}));
+  EXPECT_EQ(bn.running_var.to_vector(), (std::vector<float>{1, 1, 1}));
+  EXPECT_EQ(bn.num_batches_tracked.item<int64_t>(), 1);
+  sum(y).backward();
+  EXPECT_EQ(x.grad().shape(), (Shape{0, 3, 4, 4}));
+  EXPECT_EQ(bn.weight.grad().to_vector(), (std::vector<float>{0, 0, 0}));
+  bn.eval();
+  EXPECT_EQ(bn(zeros({0, 3, 4, 4})).shape(), (Shape{0, 3, 4, 4}));
+}
+
 TEST(BatchNorm, TrainingNormalisesEachChannel) {
   manual_seed(1);
   nn::BatchNorm2d bn(3);
