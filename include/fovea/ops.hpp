@@ -182,13 +182,17 @@ Tensor bmm(const Tensor& a, const Tensor& b);   // [b, n, k] x [b, k, m]
 Tensor addmm(const Tensor& input, const Tensor& a, const Tensor& b, float beta = 1.0f, float alpha = 1.0f);
 
 // ---- convolution and pooling ----
-// PyTorch's F.conv2d with groups=1, dilation=1. `bias` may be undefined.
+// PyTorch's F.conv2d. `bias` may be undefined. With `groups` g the weight is
+// [out, in / g, kH, kW] and output channel group j sees input channel group j only (in and out
+// divisible by g); `dilation` spaces the kernel's taps (1: adjacent).
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
-              std::pair<int64_t, int64_t> stride = {1, 1}, std::pair<int64_t, int64_t> padding = {0, 0});
+              std::pair<int64_t, int64_t> stride = {1, 1}, std::pair<int64_t, int64_t> padding = {0, 0},
+              std::pair<int64_t, int64_t> dilation = {1, 1}, int64_t groups = 1);
 // relu(conv2d(...)) in one pass: oneDNN applies the ReLU as each output is written. Same values
 // and gradients as the two ops; nn::Sequential uses it for a Conv2d followed by a ReLU.
 Tensor conv2d_relu(const Tensor& input, const Tensor& weight, const Tensor& bias,
-                   std::pair<int64_t, int64_t> stride = {1, 1}, std::pair<int64_t, int64_t> padding = {0, 0});
+                   std::pair<int64_t, int64_t> stride = {1, 1}, std::pair<int64_t, int64_t> padding = {0, 0},
+                   std::pair<int64_t, int64_t> dilation = {1, 1}, int64_t groups = 1);
 // F.max_pool2d / F.avg_pool2d; stride defaults to the kernel size when given as {0, 0}.
 // Windows that run past the padded border are not emitted (ceil_mode=False).
 Tensor max_pool2d(const Tensor& input, std::pair<int64_t, int64_t> kernel,
@@ -196,6 +200,35 @@ Tensor max_pool2d(const Tensor& input, std::pair<int64_t, int64_t> kernel,
 // count_include_pad=True, as PyTorch's default.
 Tensor avg_pool2d(const Tensor& input, std::pair<int64_t, int64_t> kernel,
                   std::pair<int64_t, int64_t> stride = {0, 0}, std::pair<int64_t, int64_t> padding = {0, 0});
+
+// F.adaptive_avg_pool2d / F.adaptive_max_pool2d: [N, C, H, W] or [C, H, W] to output_size
+// (oh, ow), output cell i covering input rows [floor(i * H / oh), ceil((i + 1) * H / oh)) and
+// likewise columns. Windows may overlap; (1, 1) is global pooling. The max takes NaN as the
+// largest and the first of equal values, as PyTorch on CPU.
+Tensor adaptive_avg_pool2d(const Tensor& input, std::pair<int64_t, int64_t> output_size);
+Tensor adaptive_max_pool2d(const Tensor& input, std::pair<int64_t, int64_t> output_size);
+
+// Stochastic pooling (Zeiler & Fergus 2013) over kernel x kernel windows (stride defaults to the
+// kernel when {0, 0}; no padding), for non-negative inputs such as a ReLU's output: negative values
+// count as 0. Training: each window outputs one of its values, drawn with probability
+// proportional to it (one uniform draw per output from the global generator, in order), and the
+// gradient goes to that element, as max pooling's. Otherwise the probability-weighted average
+// sum(x_i^2) / sum(x_i), differentiated as such. A window with nothing positive gives 0.
+Tensor stochastic_pool2d(const Tensor& input, std::pair<int64_t, int64_t> kernel,
+                         std::pair<int64_t, int64_t> stride = {0, 0}, bool training = true);
+
+// ---- normalisation ----
+// F.batch_norm over input [N, C, *]: per channel c,
+//   y = (x - mean_c) / sqrt(var_c + eps) * weight_c + bias_c.
+// training: mean and (biased) var of the batch, and running_mean / running_var, when defined, are
+// updated in place (no graph) with running = (1 - momentum) * running + momentum * batch stat,
+// the variance unbiased (n / (n - 1)) first; one value per channel is an error and an empty
+// batch leaves them alone, as PyTorch. Not
+// training: running_mean and running_var (both required). weight, bias, running_mean and
+// running_var are [C] or undefined. Gradients reach input, weight and bias, not the running stats.
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = false,
+                  float momentum = 0.1f, float eps = 1e-5f);
 
 // ---- fully connected ----
 // y = x W^T + b, with W of shape out x in. `bias` may be undefined.
@@ -205,6 +238,10 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias);
 // Zeroes each element with probability p and scales survivors by 1/(1-p) when `training`;
 // identity otherwise. Masks come from the global generator (random.hpp).
 Tensor dropout(const Tensor& input, float p, bool training);
+// F.dropout2d on [N, C, H, W]: zeroes whole channels (one draw per (n, c) from the global
+// generator, in order) with probability p, scaling the others by 1/(1-p), when `training`. As
+// torch 1.13, a 3-D input is taken as [N, C, L] (channels of a batch), dropping per (n, c) too.
+Tensor dropout2d(const Tensor& input, float p, bool training);
 
 // ---- losses ----
 // How a loss combines its per-element values, as PyTorch's reduction='none' | 'mean' | 'sum'.

@@ -50,6 +50,13 @@ void add_int(onnx::NodeProto& node, const char* name, int64_t value) {
   a->set_i(value);
 }
 
+void add_float(onnx::NodeProto& node, const char* name, float value) {
+  onnx::AttributeProto* a = node.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::FLOAT);
+  a->set_f(value);
+}
+
 void set_float_type(onnx::ValueInfoProto& value, const std::string& name, const Shape& per_sample) {
   value.set_name(name);
   onnx::TypeProto_Tensor* tensor = value.mutable_type()->mutable_tensor_type();
@@ -133,9 +140,11 @@ class GraphBuilder {
       add_ints(node, "kernel_shape", {k.h, k.w});
       add_ints(node, "strides", {s.h, s.w});
       add_ints(node, "pads", {p.h, p.w, p.h, p.w});
-      add_ints(node, "dilations", {1, 1});
-      add_int(node, "group", 1);
-      set_window_output(m, path, conv->out_channels(), k, s, p);
+      const nn::Pair d = conv->dilation();
+      add_ints(node, "dilations", {d.h, d.w});
+      add_int(node, "group", conv->groups());
+      // A dilated kernel covers d * (k - 1) + 1 inputs: the window that sizes the output.
+      set_window_output(m, path, conv->out_channels(), nn::Pair(d.h * (k.h - 1) + 1, d.w * (k.w - 1) + 1), s, p);
     } else if (dynamic_cast<const nn::ReLU*>(&m)) {
       add_node("Relu", node_name, {current_});
     } else if (auto* pool = dynamic_cast<const nn::MaxPool2d*>(&m)) {
@@ -143,8 +152,27 @@ class GraphBuilder {
     } else if (auto* pool = dynamic_cast<const nn::AvgPool2d*>(&m)) {
       onnx::NodeProto& node = add_pool("AveragePool", m, path, node_name, pool->kernel_size(), pool->stride(), pool->padding());
       add_int(node, "count_include_pad", 1);  // PyTorch's default, and fovea's avg_pool2d
-    } else if (dynamic_cast<const nn::Dropout*>(&m)) {
+    } else if (dynamic_cast<const nn::Dropout*>(&m) || dynamic_cast<const nn::Dropout2d*>(&m) ||
+               dynamic_cast<const nn::Identity*>(&m)) {
       // The identity at inference: no node.
+    } else if (dynamic_cast<const nn::Sigmoid*>(&m)) {
+      add_node("Sigmoid", node_name, {current_});
+    } else if (dynamic_cast<const nn::Tanh*>(&m)) {
+      add_node("Tanh", node_name, {current_});
+    } else if (auto* leaky = dynamic_cast<const nn::LeakyReLU*>(&m)) {
+      add_float(add_node("LeakyRelu", node_name, {current_}), "alpha", leaky->negative_slope());
+    } else if (auto* softmax = dynamic_cast<const nn::Softmax*>(&m)) {
+      // Opset 13 on: Softmax normalises along the one axis, as PyTorch's (the batch counted in).
+      const int64_t rank = int64_t(shape_.size()) + 1;
+      if (softmax->dim() < -rank || softmax->dim() >= rank)
+        refuse(m, path, "its dim is out of range for the activation reaching it, N x " + shape_text(shape_));
+      add_int(add_node("Softmax", node_name, {current_}), "axis", softmax->dim());
+    } else if (auto* bn = dynamic_cast<const nn::BatchNorm*>(&m)) {
+      add_batch_norm(*bn, path, node_name);
+    } else if (auto* pool = dynamic_cast<const nn::AdaptiveAvgPool2d*>(&m)) {
+      add_adaptive_pool(m, path, node_name, pool->output_size(), "GlobalAveragePool", "AveragePool");
+    } else if (auto* pool = dynamic_cast<const nn::AdaptiveMaxPool2d*>(&m)) {
+      add_adaptive_pool(m, path, node_name, pool->output_size(), "GlobalMaxPool", "MaxPool");
     } else if (auto* flatten = dynamic_cast<const nn::Flatten*>(&m)) {
       const int64_t end = flatten->end_dim();
       if (flatten->start_dim() != 1 || (end != -1 && end != int64_t(shape_.size())))
@@ -162,9 +190,47 @@ class GraphBuilder {
       add_int(node, "transB", 1);  // weight is out x in, as PyTorch's: y = x W^T + b
       shape_ = {linear->out_features()};
     } else {
-      refuse(m, path, "the export knows Sequential and other containers of Conv2d, Linear, ReLU, MaxPool2d, AvgPool2d, "
-                      "Dropout and Flatten(1, -1), and nothing else; a model like this one needs tracing, which fovea does not do");
+      refuse(m, path, "the export knows Sequential and other containers of Conv2d, Linear, ReLU, LeakyReLU, Sigmoid, "
+                      "Tanh, Softmax, BatchNorm1d/2d (with running statistics), MaxPool2d, AvgPool2d, AdaptiveAvgPool2d and "
+                      "AdaptiveMaxPool2d (output sizes dividing the input), Dropout, Dropout2d, Identity and Flatten(1, -1), "
+                      "and nothing else; a model like this one needs tracing, which fovea does not do");
     }
+  }
+
+  // Inference-mode BatchNormalization over the running statistics, under their state_dict keys.
+  void add_batch_norm(const nn::BatchNorm& bn, const std::string& path, const std::string& node_name) {
+    if (!bn.track_running_stats())
+      refuse(bn, path, "without running statistics it normalises with each batch's, which an inference graph cannot");
+    if (!bn.affine()) refuse(bn, path, "it has no weight and bias (affine=False), which BatchNormalization needs as inputs");
+    if (shape_.empty() || shape_[0] != bn.num_features())
+      refuse(bn, path, "it expects " + std::to_string(bn.num_features()) + " channels, but the activation reaching it is " +
+                           shape_text(shape_));
+    onnx::NodeProto& node = add_node("BatchNormalization", node_name,
+                                     {current_, add_initializer(key(path, "weight"), bn.weight),
+                                      add_initializer(key(path, "bias"), bn.bias),
+                                      add_initializer(key(path, "running_mean"), bn.running_mean),
+                                      add_initializer(key(path, "running_var"), bn.running_var)});
+    add_float(node, "epsilon", bn.eps());
+  }
+
+  // Global pooling for output size 1; a plain pooling window when the output divides the input
+  // (PyTorch's adaptive windows are then exactly kernel = stride = in / out); refused otherwise.
+  void add_adaptive_pool(const nn::Module& m, const std::string& path, const std::string& node_name, nn::Pair out,
+                         const char* global_op, const char* window_op) {
+    require_rank(m, path, 3, "an N x C x H x W input");
+    if (out.h == 1 && out.w == 1) {
+      add_node(global_op, node_name, {current_});
+      shape_ = {shape_[0], 1, 1};
+      return;
+    }
+    if (shape_[1] % out.h != 0 || shape_[2] % out.w != 0)
+      refuse(m, path, "its windows overlap or differ in size for the activation reaching it, " + shape_text(shape_) +
+                          " (only output sizes that divide the input export, as one pooling window)");
+    const nn::Pair k(shape_[1] / out.h, shape_[2] / out.w);
+    onnx::NodeProto& node = add_node(window_op, node_name, {current_});
+    add_ints(node, "kernel_shape", {k.h, k.w});
+    add_ints(node, "strides", {k.h, k.w});
+    set_window_output(m, path, shape_[0], k, k, nn::Pair(0));
   }
 
   onnx::NodeProto& add_pool(const char* op, const nn::Module& m, const std::string& path, const std::string& node_name, nn::Pair k,

@@ -5,12 +5,21 @@
 
 namespace fovea::kernels {
 
+// With `groups` g, input and output channels split into g groups, output group j seeing input
+// group j only; the weight is [out_channels, in_channels / g, kernel_h, kernel_w]. A dilation d
+// spaces the kernel's taps d apart (the kernel spans d * (k - 1) + 1 inputs). Both default to 1,
+// the plain convolution, so the 11-value initialisers of the seed still mean what they did.
 struct Conv2dShape {
   int64_t batch, in_channels, in_h, in_w;
   int64_t out_channels, kernel_h, kernel_w;
   int64_t stride_h, stride_w, pad_h, pad_w;
-  int64_t out_h() const { return (in_h + 2 * pad_h - kernel_h) / stride_h + 1; }
-  int64_t out_w() const { return (in_w + 2 * pad_w - kernel_w) / stride_w + 1; }
+  int64_t groups = 1, dilation_h = 1, dilation_w = 1;
+  int64_t span_h() const { return dilation_h * (kernel_h - 1) + 1; }
+  int64_t span_w() const { return dilation_w * (kernel_w - 1) + 1; }
+  int64_t out_h() const { return (in_h + 2 * pad_h - span_h()) / stride_h + 1; }
+  int64_t out_w() const { return (in_w + 2 * pad_w - span_w()) / stride_w + 1; }
+  int64_t in_per_group() const { return in_channels / groups; }
+  int64_t out_per_group() const { return out_channels / groups; }
 };
 
 struct Pool2dShape {
@@ -47,6 +56,24 @@ namespace fovea::kernels {
 // formula): step_size = lr / (1 - beta1^t), bias2_sqrt = sqrt(1 - beta2^t).
 struct AdamStep {
   float beta1, beta2, eps, weight_decay, step_size, bias2_sqrt;
+};
+
+}  // namespace fovea::kernels
+
+namespace fovea::kernels {
+
+// Batch normalisation over a row-major [batch, channels, spatial] array (spatial = 1 for [N, C],
+// L for [N, C, L], H * W for [N, C, H, W]): statistics are per channel over batch * spatial values.
+struct BatchNormShape {
+  int64_t batch, channels, spatial;
+  int64_t per_channel() const { return batch * spatial; }
+};
+
+// Adaptive pooling of `planes` (batch * channels) row-major in_h x in_w planes to out_h x out_w:
+// output row i covers input rows [floor(i * in_h / out_h), ceil((i + 1) * in_h / out_h)), and
+// likewise for columns, as PyTorch's.
+struct AdaptivePool2dShape {
+  int64_t planes, in_h, in_w, out_h, out_w;
 };
 
 }  // namespace fovea::kernels

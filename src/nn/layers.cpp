@@ -3,36 +3,27 @@
 #include "fovea/nn/layers.hpp"
 
 #include <cmath>
-#include <sstream>
 
+#include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
 #include "fovea/ops.hpp"
 #include "fovea/profiler.hpp"
+#include "nn/layer_helpers.hpp"
 
 namespace fovea::nn {
 
+using layer_detail::check_positive;
+using layer_detail::float_str;
+using layer_detail::pair_str;
+using layer_detail::py_bool;
+
 namespace {
-
-std::string pair_str(const Pair& p) { return "(" + std::to_string(p.h) + ", " + std::to_string(p.w) + ")"; }
-std::string py_bool(bool b) { return b ? "True" : "False"; }
-
-std::string float_str(float v) {
-  std::ostringstream os;
-  os << v;
-  std::string s = os.str();
-  return s.find_first_of(".e") == std::string::npos ? s + ".0" : s;
-}
 
 // PyTorch's default for Conv and Linear: kaiming_uniform_(a=sqrt(5)) on the weight, which works
 // out to U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for the bias.
 Tensor uniform_init(const Shape& shape, int64_t fan_in) {
   float bound = fan_in > 0 ? 1.0f / std::sqrt(static_cast<float>(fan_in)) : 0.0f;
   return rand(shape, -bound, bound);
-}
-
-void check_positive(const char* layer, const char* what, int64_t v) {
-  if (v <= 0)
-    throw ValueError(std::string(layer) + ": " + what + " must be positive, got " + std::to_string(v));
 }
 
 }  // namespace
@@ -71,35 +62,45 @@ Tensor Sequential::forward(const Tensor& input) {
 
 // ---- Conv2d ----
 
-Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Pair kernel_size, Pair stride, Pair padding, bool has_bias)
+Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Pair kernel_size, Pair stride, Pair padding, Pair dilation,
+               int64_t groups, bool has_bias)
     : Module("Conv2d"),
       in_channels_(in_channels),
       out_channels_(out_channels),
       kernel_(kernel_size),
       stride_(stride),
-      padding_(padding) {
+      padding_(padding),
+      dilation_(dilation),
+      groups_(groups) {
   check_positive("Conv2d", "in_channels", in_channels);
   check_positive("Conv2d", "out_channels", out_channels);
   check_positive("Conv2d", "kernel_size", std::min(kernel_.h, kernel_.w));
   check_positive("Conv2d", "stride", std::min(stride_.h, stride_.w));
+  check_positive("Conv2d", "dilation", std::min(dilation_.h, dilation_.w));
+  check_positive("Conv2d", "groups", groups);
   if (padding_.h < 0 || padding_.w < 0) throw ValueError("Conv2d: padding must be non-negative");
-  int64_t fan_in = in_channels * kernel_.h * kernel_.w;
-  weight = register_parameter("weight", uniform_init({out_channels, in_channels, kernel_.h, kernel_.w}, fan_in));
+  // PyTorch's messages.
+  if (in_channels % groups != 0) throw ValueError("Conv2d: in_channels must be divisible by groups");
+  if (out_channels % groups != 0) throw ValueError("Conv2d: out_channels must be divisible by groups");
+  const int64_t fan_in = in_channels / groups * kernel_.h * kernel_.w;
+  weight = register_parameter("weight",
+                              uniform_init({out_channels, in_channels / groups, kernel_.h, kernel_.w}, fan_in));
   if (has_bias) bias = register_parameter("bias", uniform_init({out_channels}, fan_in));
 }
 
 ModulePtr Conv2d::clone() const {
-  return clone_as<Conv2d>(in_channels_, out_channels_, kernel_, stride_, padding_, bias.defined());
+  return clone_as<Conv2d>(in_channels_, out_channels_, kernel_, stride_, padding_, dilation_, groups_,
+                          bias.defined());
 }
 
 Tensor Conv2d::forward(const Tensor& input) {
-  return conv2d(input, weight, bias, stride_.pair(), padding_.pair());
+  return conv2d(input, weight, bias, stride_.pair(), padding_.pair(), dilation_.pair(), groups_);
 }
 
 // Called by Sequential directly, not through operator(): the layer names itself in an error here.
 Tensor Conv2d::forward_relu(const Tensor& input) {
   try {
-    return conv2d_relu(input, weight, bias, stride_.pair(), padding_.pair());
+    return conv2d_relu(input, weight, bias, stride_.pair(), padding_.pair(), dilation_.pair(), groups_);
   } catch (const Error& e) {
     rethrow_annotated(e);
   }
@@ -109,6 +110,8 @@ std::string Conv2d::extra_repr() const {
   std::string s = std::to_string(in_channels_) + ", " + std::to_string(out_channels_) +
                   ", kernel_size=" + pair_str(kernel_) + ", stride=" + pair_str(stride_);
   if (padding_.h != 0 || padding_.w != 0) s += ", padding=" + pair_str(padding_);
+  if (dilation_.h != 1 || dilation_.w != 1) s += ", dilation=" + pair_str(dilation_);
+  if (groups_ != 1) s += ", groups=" + std::to_string(groups_);
   if (!bias.defined()) s += ", bias=False";
   return s;
 }
@@ -134,7 +137,16 @@ std::string Linear::extra_repr() const {
 
 // ---- ReLU ----
 
-Tensor ReLU::forward(const Tensor& input) { return relu(input); }
+// In place only where no graph is recorded (see layers.hpp for why not under a graph), and only
+// where every element has its own memory (relu_ refuses a stride-0 view).
+Tensor ReLU::forward(const Tensor& input) {
+  if (inplace_ && input.defined() && input.dtype() == kFloat32 && !needs_graph({&input}) &&
+      (input.layout() == Layout::Blocked || input.is_contiguous())) {
+    Tensor x = input;
+    return x.relu_();
+  }
+  return relu(input);
+}
 ModulePtr ReLU::clone() const { return clone_as<ReLU>(inplace_); }
 std::string ReLU::extra_repr() const { return inplace_ ? "inplace=True" : ""; }
 

@@ -14,7 +14,8 @@ namespace fovea {
 namespace {
 
 Tensor convolution(const Tensor& input_, const Tensor& weight_, const Tensor& bias_, std::pair<int64_t, int64_t> stride,
-                   std::pair<int64_t, int64_t> padding, bool fuse_relu) {
+                   std::pair<int64_t, int64_t> padding, std::pair<int64_t, int64_t> dilation, int64_t groups,
+                   bool fuse_relu) {
   ops_detail::check_float(input_, "conv2d");
   ops_detail::check_float(weight_, "conv2d");
   if (bias_.defined()) ops_detail::check_float(bias_, "conv2d");
@@ -22,8 +23,14 @@ Tensor convolution(const Tensor& input_, const Tensor& weight_, const Tensor& bi
   const Tensor bias = bias_.defined() ? bias_.contiguous() : bias_;
   ops_detail::check_dim(input, 4, "conv2d", "input (N x C x H x W)");
   ops_detail::check_dim(weight, 4, "conv2d", "weight (out x in x kH x kW)");
-  FOVEA_CHECK(input.size(1) == weight.size(1), ShapeError, "conv2d: expected input of shape [N, ", weight.size(1),
-              ", H, W] for weight of shape ", to_string(weight.shape()), ", got ", to_string(input.shape()));
+  FOVEA_CHECK(groups >= 1 && dilation.first >= 1 && dilation.second >= 1, ValueError,
+              "conv2d: groups and dilation must be positive, got groups ", groups, " and dilation (", dilation.first,
+              ", ", dilation.second, ")");
+  FOVEA_CHECK(weight.size(0) % groups == 0, ValueError, "conv2d: out_channels (", weight.size(0),
+              ") must be divisible by groups (", groups, ")");
+  FOVEA_CHECK(input.size(1) == weight.size(1) * groups, ShapeError, "conv2d: expected input of shape [N, ",
+              weight.size(1) * groups, ", H, W] for weight of shape ", to_string(weight.shape()),
+              groups > 1 ? " and groups " + std::to_string(groups) : std::string(), ", got ", to_string(input.shape()));
   FOVEA_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)), ShapeError, "conv2d: bias of shape ",
               to_string(bias.shape()), " does not match weight of shape ", to_string(weight.shape()));
   FOVEA_CHECK(stride.first >= 1 && stride.second >= 1 && padding.first >= 0 && padding.second >= 0, ValueError,
@@ -31,9 +38,13 @@ Tensor convolution(const Tensor& input_, const Tensor& weight_, const Tensor& bi
               stride.second, ") and padding (", padding.first, ", ", padding.second, ")");
   kernels::Conv2dShape s{input.size(0),  input.size(1),  input.size(2), input.size(3), weight.size(0),
                          weight.size(2), weight.size(3), stride.first,  stride.second, padding.first,
-                         padding.second};
-  FOVEA_CHECK(s.in_h + 2 * s.pad_h >= s.kernel_h && s.in_w + 2 * s.pad_w >= s.kernel_w, ShapeError, "conv2d: kernel ",
-              to_string(weight.shape()), " is larger than the padded input ", to_string(input.shape()));
+                         padding.second, groups,        dilation.first, dilation.second};
+  FOVEA_CHECK(s.in_h + 2 * s.pad_h >= s.span_h() && s.in_w + 2 * s.pad_w >= s.span_w(), ShapeError, "conv2d: kernel ",
+              to_string(weight.shape()),
+              dilation != std::pair<int64_t, int64_t>{1, 1} ? " (dilated to " + std::to_string(s.span_h()) + "x" +
+                                                                  std::to_string(s.span_w()) + ")"
+                                                            : std::string(),
+              " is larger than the padded input ", to_string(input.shape()));
   // The output stays in the layout oneDNN computes it in (blocked, for these shapes); the next
   // convolution, ReLU or max pooling reads it as it is, and anything else converts it on access.
   const bool has_bias = bias.defined();
@@ -68,13 +79,13 @@ Tensor convolution(const Tensor& input_, const Tensor& weight_, const Tensor& bi
 }  // namespace
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
-              std::pair<int64_t, int64_t> padding) {
-  return convolution(input, weight, bias, stride, padding, false);
+              std::pair<int64_t, int64_t> padding, std::pair<int64_t, int64_t> dilation, int64_t groups) {
+  return convolution(input, weight, bias, stride, padding, dilation, groups, false);
 }
 
 Tensor conv2d_relu(const Tensor& input, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
-                   std::pair<int64_t, int64_t> padding) {
-  return convolution(input, weight, bias, stride, padding, true);
+                   std::pair<int64_t, int64_t> padding, std::pair<int64_t, int64_t> dilation, int64_t groups) {
+  return convolution(input, weight, bias, stride, padding, dilation, groups, true);
 }
 
 }  // namespace fovea

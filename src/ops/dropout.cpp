@@ -36,3 +36,30 @@ Tensor dropout(const Tensor& input_, float p, bool training) {
 }
 
 }  // namespace fovea
+
+namespace fovea {
+
+Tensor dropout2d(const Tensor& input, float p, bool training) {
+  ops_detail::check_float(input, "dropout2d");
+  FOVEA_CHECK(p >= 0.0f && p <= 1.0f, ValueError, "dropout2d probability has to be between 0 and 1, but got ", p);
+  FOVEA_CHECK(input.dim() == 3 || input.dim() == 4, ShapeError,
+              "dropout2d: expected a 4-D [N, C, H, W] (or, as torch 1.13, a 3-D [N, C, L]) input, got shape ",
+              to_string(input.shape()));
+  if (!training || p == 0.0f) return input;
+  // One draw per (n, c), in order, the same per-element rule as dropout's kernel: a channel is
+  // dropped when its draw is below p, the others scaled by 1/(1-p).
+  const int64_t n = input.size(0), c = input.size(1);
+  Tensor mask = Tensor::empty({n, c});
+  default_generator().fill_uniform(mask.data(), n * c);
+  const float scale = p == 1.0f ? 0.0f : 1.0f / (1.0f - p);
+  // dropout's kernel turns the draws into the mask (0 or scale) in place; its product with ones
+  // is not needed, only the mask.
+  Tensor ones_nc = ones({n, c}), product = Tensor::empty({n, c});
+  kernels::cpu::dropout_forward(n * c, ones_nc.data(), p, scale, mask.data(), product.data());
+  // Off the hot path: the broadcast multiply records the gradient (g times the mask).
+  Shape mask_shape{n, c, 1};
+  if (input.dim() == 4) mask_shape.push_back(1);
+  return mul(input, mask.view(mask_shape));
+}
+
+}  // namespace fovea

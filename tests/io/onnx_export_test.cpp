@@ -171,7 +171,8 @@ TEST(OnnxExport, HighestOpsetUsesIrVersion8) {
 
 TEST(OnnxExport, AvgPoolFlattenAndBiasFreeLayers) {
   fovea::testing::TempDir dir;
-  nn::Sequential net(nn::Conv2d(3, 4, {3, 5}, {2, 1}, {0, 2}, /*bias=*/false), nn::AvgPool2d(2, 1, 1), nn::Flatten(),
+  nn::Sequential net(nn::Conv2d(3, 4, {3, 5}, {2, 1}, {0, 2}, /*dilation=*/1, /*groups=*/1, /*bias=*/false),
+                     nn::AvgPool2d(2, 1, 1), nn::Flatten(),
                      nn::Dropout(0.2f), nn::Linear(4 * 5 * 9, 6, /*bias=*/false));
   io::export_onnx(net, dir / "small.onnx", {.input_shape = {2, 3, 9, 8}});
   const onnx::ModelProto m = read_model(dir / "small.onnx");
@@ -190,6 +191,70 @@ TEST(OnnxExport, AvgPoolFlattenAndBiasFreeLayers) {
   EXPECT_EQ(dims(m.graph().input(0)), "N,3,9,8");
   EXPECT_EQ(dims(m.graph().output(0)), "N,6");
   check_with_onnx(m);
+}
+
+// Groups and dilation become Conv's group and dilations; ONNX's shape inference, which reads
+// them, must agree with the output size the export computed (the dilated kernel spans 5 x 3).
+TEST(OnnxExport, GroupedDilatedConvolution) {
+  fovea::testing::TempDir dir;
+  nn::Sequential net(nn::Conv2d(4, 6, {3, 2}, 1, {1, 0}, {2, 2}, /*groups=*/2), nn::Flatten(),
+                     nn::Linear(6 * 7 * 6, 3));
+  io::export_onnx(net, dir / "grouped.onnx", {.input_shape = {1, 4, 9, 8}});
+  onnx::ModelProto m = read_model(dir / "grouped.onnx");
+  const auto& conv = m.graph().node(0);
+  EXPECT_EQ(ints(conv, "dilations"), (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(int_attr(conv, "group"), 2);
+  check_with_onnx(m);
+  onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), onnx::ShapeInferenceOptions(true, 1));
+  std::map<std::string, std::string> inferred;
+  for (const auto& v : m.graph().value_info()) inferred[v.name()] = dims(v);
+  EXPECT_EQ(inferred["0_output"], "N,6,7,6");
+}
+
+// The issue-11 layers that map to one ONNX node each (or none), checked by ONNX's strict shape
+// inference, which must agree with the shapes the export tracked.
+TEST(OnnxExport, NormalisationActivationsAndAdaptivePooling) {
+  fovea::testing::TempDir dir;
+  nn::Sequential net(nn::Conv2d(3, 8, 3, 1, 1), nn::BatchNorm2d(8), nn::LeakyReLU(0.2f), nn::Dropout2d(),
+                     nn::AdaptiveMaxPool2d(nn::Pair(4, 3)), nn::Tanh(), nn::AdaptiveAvgPool2d(1), nn::Identity(),
+                     nn::Flatten(), nn::Linear(8, 5), nn::BatchNorm1d(5), nn::Sigmoid(), nn::Softmax(1));
+  io::export_onnx(net, dir / "layers.onnx", {.input_shape = {2, 3, 8, 9}});
+  onnx::ModelProto m = read_model(dir / "layers.onnx");
+  EXPECT_EQ(op_types(m), (std::vector<std::string>{"Conv", "BatchNormalization", "LeakyRelu", "MaxPool", "Tanh",
+                                                   "GlobalAveragePool", "Flatten", "Gemm", "BatchNormalization",
+                                                   "Sigmoid", "Softmax"}));
+  const auto& nodes = m.graph().node();
+  EXPECT_EQ(nodes[1].input(3), "1.running_mean");
+  EXPECT_EQ(nodes[1].input(4), "1.running_var");
+  EXPECT_EQ(ints(nodes[3], "kernel_shape"), (std::vector<int64_t>{2, 3}));  // 8 x 9 -> 4 x 3
+  EXPECT_EQ(int_attr(nodes[10], "axis"), 1);
+  check_with_onnx(m);
+  onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), onnx::ShapeInferenceOptions(true, 1));
+  std::map<std::string, std::string> inferred;
+  for (const auto& v : m.graph().value_info()) inferred[v.name()] = dims(v);
+  EXPECT_EQ(inferred["4_output"], "N,8,4,3");
+  EXPECT_EQ(inferred["6_output"], "N,8,1,1");
+  EXPECT_EQ(dims(m.graph().output(0)), "N,5");
+}
+
+TEST(OnnxExport, LayersWithoutAOneNodeFormAreRefused) {
+  fovea::testing::TempDir dir;
+  auto refusal = [&](nn::ModulePtr layer) {
+    nn::Sequential net;
+    net.push_back(std::make_shared<nn::Conv2d>(1, 4, 3));
+    net.push_back(std::move(layer));
+    try {
+      io::export_onnx(net, dir / "refused.onnx", {.input_shape = {1, 1, 9, 9}});
+    } catch (const ValueError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(refusal(std::make_shared<nn::GELU>()).find("cannot export 1 (GELU)"), std::string::npos);
+  EXPECT_NE(refusal(std::make_shared<nn::AdaptiveAvgPool2d>(2)).find("windows overlap"), std::string::npos);
+  EXPECT_NE(refusal(std::make_shared<nn::BatchNorm2d>(4, 1e-5f, 0.1f, true, false)).find("running statistics"),
+            std::string::npos);
+  EXPECT_NE(refusal(std::make_shared<nn::BatchNorm2d>(3)).find("expects 3 channels"), std::string::npos);
 }
 
 TEST(OnnxExport, ModelWithNoNodeIsAnIdentity) {

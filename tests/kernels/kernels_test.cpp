@@ -27,7 +27,10 @@ std::string describe(const Conv2dShape& s) {
   return "conv N" + std::to_string(s.batch) + " C" + std::to_string(s.in_channels) + " " + std::to_string(s.in_h) +
          "x" + std::to_string(s.in_w) + " -> O" + std::to_string(s.out_channels) + " k" + std::to_string(s.kernel_h) +
          "x" + std::to_string(s.kernel_w) + " s" + std::to_string(s.stride_h) + "x" + std::to_string(s.stride_w) +
-         " p" + std::to_string(s.pad_h) + "x" + std::to_string(s.pad_w);
+         " p" + std::to_string(s.pad_h) + "x" + std::to_string(s.pad_w) +
+         (s.groups != 1 ? " g" + std::to_string(s.groups) : std::string()) +
+         (s.dilation_h != 1 || s.dilation_w != 1 ? " d" + std::to_string(s.dilation_h) + "x" + std::to_string(s.dilation_w)
+                                                 : std::string());
 }
 std::string describe(const Pool2dShape& s) {
   return "pool N" + std::to_string(s.batch) + " C" + std::to_string(s.channels) + " " + std::to_string(s.in_h) + "x" +
@@ -103,7 +106,7 @@ struct ConvData {
   std::vector<float> x, w, b, gy;
   explicit ConvData(const Conv2dShape& s, unsigned seed)
       : x(random_vector(s.batch * s.in_channels * s.in_h * s.in_w, seed)),
-        w(random_vector(s.out_channels * s.in_channels * s.kernel_h * s.kernel_w, seed + 1)),
+        w(random_vector(s.out_channels * s.in_per_group() * s.kernel_h * s.kernel_w, seed + 1)),
         b(random_vector(s.out_channels, seed + 2)),
         gy(random_vector(s.batch * s.out_channels * s.out_h() * s.out_w(), seed + 3)) {}
 };
@@ -135,7 +138,7 @@ TEST_P(KernelConv2dTest, MatchesReference) {
 }
 
 // Fields: batch, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_h, stride_w,
-// pad_h, pad_w.
+// pad_h, pad_w[, groups, dilation_h, dilation_w].
 INSTANTIATE_TEST_SUITE_P(
     Shapes, KernelConv2dTest,
     ::testing::Values(Conv2dShape{128, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1},   // the seed's first layer
@@ -145,7 +148,12 @@ INSTANTIATE_TEST_SUITE_P(
                       Conv2dShape{1, 3, 7, 11, 5, 5, 3, 1, 2, 2, 1},       // non-square, padding 2
                       Conv2dShape{1, 5, 13, 6, 7, 1, 1, 1, 1, 0, 0},       // 1x1, batch 1, odd sizes
                       Conv2dShape{3, 4, 8, 5, 6, 2, 4, 2, 1, 2, 0},        // even kernel, padding 2
-                      Conv2dShape{4, 17, 15, 15, 33, 3, 3, 2, 2, 1, 1}),   // channels off the 8/16 blocks
+                      Conv2dShape{4, 17, 15, 15, 33, 3, 3, 2, 2, 1, 1},    // channels off the 8/16 blocks
+                      Conv2dShape{2, 6, 9, 9, 4, 3, 3, 1, 1, 1, 1, 2, 1, 1},        // 2 groups
+                      Conv2dShape{2, 8, 7, 7, 8, 3, 3, 1, 1, 1, 1, 8, 1, 1},        // depthwise
+                      Conv2dShape{2, 3, 11, 10, 4, 3, 3, 1, 1, 2, 2, 1, 2, 2},      // dilation 2
+                      Conv2dShape{1, 4, 12, 13, 6, 3, 2, 2, 1, 1, 0, 2, 3, 2},      // groups, dilation, stride
+                      Conv2dShape{3, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 4, 1, 1}),   // blocked channels per group
     DescribedName());
 
 TEST(KernelConv2d, SeedSecondLayerFullBatchForward) {

@@ -11,8 +11,13 @@
 // HOW THE GRAPH IS BUILT: by walking the module tree, not by tracing forward(). The leaves are
 // taken in registration order (depth first, children in the order they were registered) and each
 // becomes one node: Conv2d -> Conv, ReLU -> Relu, MaxPool2d -> MaxPool, AvgPool2d -> AveragePool
-// (count_include_pad=1, PyTorch's default), Linear -> Gemm(transB=1), Flatten(1, -1) -> Flatten;
-// Dropout is left out (the graph is for inference, where dropout is the identity). A Linear that
+// (count_include_pad=1, PyTorch's default), Linear -> Gemm(transB=1), Flatten(1, -1) -> Flatten,
+// LeakyReLU -> LeakyRelu, Sigmoid, Tanh, Softmax(dim) -> Softmax(axis=dim), BatchNorm1d/2d ->
+// BatchNormalization over the running statistics (affine and track_running_stats only),
+// AdaptiveAvgPool2d / AdaptiveMaxPool2d -> GlobalAveragePool / GlobalMaxPool for output 1, or one
+// AveragePool / MaxPool window when the output size divides the input (other sizes are refused);
+// Dropout, Dropout2d and Identity are left out (the graph is for inference, where dropout is the
+// identity). GELU, SiLU and StochasticPool2d are refused. A Linear that
 // follows a 4-d activation gets a Flatten(axis=1) before it: that is the view(N, -1) that
 // models::CNNNet's forward does between conv2 and dense.
 //

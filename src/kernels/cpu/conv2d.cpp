@@ -36,13 +36,14 @@ using dt = memory::data_type;
 
 enum class Direction : int64_t { forward, forward_relu, backward_input, backward_weight };
 
-using Key = std::array<int64_t, 16>;
+using Key = std::array<int64_t, 19>;
 
 // Activation layouts are interned handles (layout_impl.hpp), so their addresses identify them.
 Key make_key(const Conv2dShape& s, Direction d, bool with_bias, const BackendLayout* a, const BackendLayout* b) {
   return {s.batch,    s.in_channels, s.in_h,     s.in_w,  s.out_channels, s.kernel_h,      s.kernel_w,
           s.stride_h, s.stride_w,    s.pad_h,    s.pad_w, int64_t(d),     int64_t(with_bias),
-          int64_t(omp_get_max_threads()), reinterpret_cast<int64_t>(a), reinterpret_cast<int64_t>(b)};
+          int64_t(omp_get_max_threads()), reinterpret_cast<int64_t>(a), reinterpret_cast<int64_t>(b),
+          s.groups,   s.dilation_h,  s.dilation_w};
 }
 
 // One tensor argument of a primitive. `user` wraps the caller's plain NCHW/OIHW buffer and is
@@ -64,7 +65,8 @@ struct Plan {
 
 // The descriptors of one convolution problem, in the user's plain layouts and as `any`.
 struct Descs {
-  memory::dims src, wei, dst, bias, strides, pad_l, pad_r;
+  memory::dims src, wei, dst, bias, strides, dilates, pad_l, pad_r;
+  tag wei_tag;  // oihw, or goihw for a grouped convolution (the same bytes, split by group)
   memory::desc plain(const memory::dims& d, tag t) const { return memory::desc(d, dt::f32, t); }
   memory::desc any(const memory::dims& d) const { return memory::desc(d, dt::f32, tag::any); }
 };
@@ -73,15 +75,21 @@ Descs make_descs(const Conv2dShape& s) {
   const int64_t oh = s.out_h(), ow = s.out_w();
   // PyTorch floors the output size; oneDNN wants the right padding that makes the arithmetic
   // exact, which is negative when the last rows/columns of the input are never reached.
-  const int64_t pad_b = (oh - 1) * s.stride_h + s.kernel_h - s.in_h - s.pad_h;
-  const int64_t pad_r = (ow - 1) * s.stride_w + s.kernel_w - s.in_w - s.pad_w;
+  const int64_t pad_b = (oh - 1) * s.stride_h + s.span_h() - s.in_h - s.pad_h;
+  const int64_t pad_r = (ow - 1) * s.stride_w + s.span_w() - s.in_w - s.pad_w;
+  const bool grouped = s.groups > 1;
+  memory::dims wei = grouped ? memory::dims{s.groups, s.out_per_group(), s.in_per_group(), s.kernel_h, s.kernel_w}
+                             : memory::dims{s.out_channels, s.in_channels, s.kernel_h, s.kernel_w};
   return {{s.batch, s.in_channels, s.in_h, s.in_w},
-          {s.out_channels, s.in_channels, s.kernel_h, s.kernel_w},
+          wei,
           {s.batch, s.out_channels, oh, ow},
           {s.out_channels},
           {s.stride_h, s.stride_w},
+          // oneDNN counts dilation from 0 (no gap between taps), PyTorch from 1.
+          {s.dilation_h - 1, s.dilation_w - 1},
           {s.pad_h, s.pad_w},
-          {pad_b, pad_r}};
+          {pad_b, pad_r},
+          grouped ? tag::goihw : tag::oihw};
 }
 
 dnnl::primitive_attr user_scratchpad() {
@@ -117,9 +125,9 @@ dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d, bool with_b
   using conv = dnnl::convolution_forward;
   const auto pk = dnnl::prop_kind::forward_training;
   auto desc = with_bias ? conv::desc(pk, kAlgorithm, d.any(d.src), d.any(d.wei), d.plain(d.bias, tag::x),
-                                     d.any(d.dst), d.strides, d.pad_l, d.pad_r)
+                                     d.any(d.dst), d.strides, d.dilates, d.pad_l, d.pad_r)
                         : conv::desc(pk, kAlgorithm, d.any(d.src), d.any(d.wei), d.any(d.dst), d.strides,
-                                     d.pad_l, d.pad_r);
+                                     d.dilates, d.pad_l, d.pad_r);
   return conv::primitive_desc(desc, attr, detail::dnnl_engine());
 }
 
@@ -137,7 +145,7 @@ std::unique_ptr<Plan> build_forward(const Conv2dShape& s, bool with_bias, bool r
   auto pd = forward_pd(d, with_bias, attr);
   auto p = std::make_unique<Plan>();
   add_operand(*p, DNNL_ARG_SRC, detail::desc_or(in, d.plain(d.src, tag::nchw)), pd.src_desc(), false);
-  add_operand(*p, DNNL_ARG_WEIGHTS, d.plain(d.wei, tag::oihw), pd.weights_desc(), false);
+  add_operand(*p, DNNL_ARG_WEIGHTS, d.plain(d.wei, d.wei_tag), pd.weights_desc(), false);
   if (with_bias) add_operand(*p, DNNL_ARG_BIAS, d.plain(d.bias, tag::x), pd.bias_desc(), false);
   add_operand(*p, DNNL_ARG_DST, detail::desc_or(out, d.plain(d.dst, tag::nchw)), pd.dst_desc(), true);
   add_scratchpad(*p, pd);
@@ -149,7 +157,7 @@ std::unique_ptr<Plan> build_forward(const Conv2dShape& s, bool with_bias, bool r
 dnnl::convolution_backward_data::primitive_desc backward_input_pd(const Descs& d) {
   using conv = dnnl::convolution_backward_data;
   auto hint = forward_pd(d, false, dnnl::primitive_attr());
-  conv::desc desc(kAlgorithm, d.any(d.src), d.any(d.wei), d.any(d.dst), d.strides, d.pad_l, d.pad_r);
+  conv::desc desc(kAlgorithm, d.any(d.src), d.any(d.wei), d.any(d.dst), d.strides, d.dilates, d.pad_l, d.pad_r);
   return conv::primitive_desc(desc, user_scratchpad(), detail::dnnl_engine(), hint);
 }
 
@@ -159,7 +167,7 @@ std::unique_ptr<Plan> build_backward_input(const Conv2dShape& s, const BackendLa
   auto pd = backward_input_pd(d);
   auto p = std::make_unique<Plan>();
   add_operand(*p, DNNL_ARG_DIFF_DST, detail::desc_or(gy, d.plain(d.dst, tag::nchw)), pd.diff_dst_desc(), false);
-  add_operand(*p, DNNL_ARG_WEIGHTS, d.plain(d.wei, tag::oihw), pd.weights_desc(), false);
+  add_operand(*p, DNNL_ARG_WEIGHTS, d.plain(d.wei, d.wei_tag), pd.weights_desc(), false);
   add_operand(*p, DNNL_ARG_DIFF_SRC, detail::desc_or(gx, d.plain(d.src, tag::nchw)), pd.diff_src_desc(), true);
   add_scratchpad(*p, pd);
   p->primitive = conv(pd);
@@ -173,14 +181,14 @@ std::unique_ptr<Plan> build_backward_weight(const Conv2dShape& s, bool with_bias
   const Descs d = make_descs(s);
   auto hint = forward_pd(d, with_bias, dnnl::primitive_attr());
   auto desc = with_bias ? conv::desc(kAlgorithm, d.any(d.src), d.any(d.wei), d.plain(d.bias, tag::x),
-                                     d.any(d.dst), d.strides, d.pad_l, d.pad_r)
-                        : conv::desc(kAlgorithm, d.any(d.src), d.any(d.wei), d.any(d.dst), d.strides, d.pad_l,
-                                     d.pad_r);
+                                     d.any(d.dst), d.strides, d.dilates, d.pad_l, d.pad_r)
+                        : conv::desc(kAlgorithm, d.any(d.src), d.any(d.wei), d.any(d.dst), d.strides, d.dilates,
+                                     d.pad_l, d.pad_r);
   conv::primitive_desc pd(desc, user_scratchpad(), detail::dnnl_engine(), hint);
   auto p = std::make_unique<Plan>();
   add_operand(*p, DNNL_ARG_SRC, detail::desc_or(x, d.plain(d.src, tag::nchw)), pd.src_desc(), false);
   add_operand(*p, DNNL_ARG_DIFF_DST, detail::desc_or(gy, d.plain(d.dst, tag::nchw)), pd.diff_dst_desc(), false);
-  add_operand(*p, DNNL_ARG_DIFF_WEIGHTS, d.plain(d.wei, tag::oihw), pd.diff_weights_desc(), true);
+  add_operand(*p, DNNL_ARG_DIFF_WEIGHTS, d.plain(d.wei, d.wei_tag), pd.diff_weights_desc(), true);
   if (with_bias) add_operand(*p, DNNL_ARG_DIFF_BIAS, d.plain(d.bias, tag::x), pd.diff_bias_desc(), true);
   add_scratchpad(*p, pd);
   p->primitive = conv(pd);
@@ -234,8 +242,8 @@ void execute(const Key& key, Build build, std::initializer_list<const void*> poi
   } catch (const dnnl::error& e) {
     // Shapes are validated by the ops layer, so this is oneDNN refusing a valid problem: say which.
     std::string shape;
-    for (size_t i = 0; i < 11; ++i) shape += (i ? "," : "") + std::to_string(key[i]);
-    throw Error("oneDNN convolution failed for shape (N,C,H,W,O,kH,kW,sH,sW,pH,pW) = (" + shape +
+    for (size_t i : {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 16, 17, 18}) shape += (i ? "," : "") + std::to_string(key[i]);
+    throw Error("oneDNN convolution failed for shape (N,C,H,W,O,kH,kW,sH,sW,pH,pW,groups,dH,dW) = (" + shape +
                 "): " + e.what());
   }
 }
@@ -279,7 +287,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* input, const floa
                             float* grad_weight, float* grad_bias, const BackendLayout* input_layout,
                             const BackendLayout* grad_output_layout) {
   if (s.batch == 0) {  // an empty batch contributes nothing, but the outputs must still be written
-    std::fill_n(grad_weight, s.out_channels * s.in_channels * s.kernel_h * s.kernel_w, 0.0f);
+    std::fill_n(grad_weight, s.out_channels * s.in_per_group() * s.kernel_h * s.kernel_w, 0.0f);
     if (grad_bias) std::fill_n(grad_bias, s.out_channels, 0.0f);
     return;
   }

@@ -28,6 +28,46 @@ void relu_backward(int64_t n, const float* y, const float* grad_y, float* grad_x
 void dropout_forward(int64_t n, const float* x, float p, float scale, float* mask, float* y);
 void dropout_backward(int64_t n, const float* grad_y, const float* mask, float* grad_x);
 void mt19937_64_refill(uint64_t* state);
+// ---- batch normalisation (per channel; parallel over channels) ----
+// mean and the biased variance of each channel, accumulated in double (two passes).
+void batch_norm_stats(const BatchNormShape& s, const float* x, float* mean, float* var);
+// y = (x - mean) * invstd * weight + bias per channel; weight and bias may be null (1 and 0).
+void batch_norm_forward(const BatchNormShape& s, const float* x, const float* mean, const float* invstd,
+                        const float* weight, const float* bias, float* y);
+// The gradients of batch_norm_forward given grad_y. With `batch_stats`, mean and invstd were
+// computed from x itself, so grad_x includes their dependence on x; otherwise they are constants
+// (the running statistics). weight may be null (1); any output may be null when not needed.
+void batch_norm_backward(const BatchNormShape& s, const float* x, const float* grad_y, const float* mean,
+                         const float* invstd, const float* weight, bool batch_stats, float* grad_x,
+                         float* grad_weight, float* grad_bias);
+// running = (1 - momentum) * running + momentum * batch, the variance made unbiased (times
+// count / (count - 1)) first, as PyTorch.
+void batch_norm_update_running(int64_t channels, const float* mean, const float* var, int64_t count, float momentum,
+                               float* running_mean, float* running_var);
+
+// ---- adaptive pooling (see AdaptivePool2dShape; parallel over planes) ----
+void adaptive_avg_pool2d_forward(const AdaptivePool2dShape& s, const float* input, float* output);
+void adaptive_avg_pool2d_backward(const AdaptivePool2dShape& s, const float* grad_output, float* grad_input);
+// argmax: the index of each output's maximum within its input plane; NaN wins, and among equal
+// values the first, as PyTorch's CPU kernel.
+void adaptive_max_pool2d_forward(const AdaptivePool2dShape& s, const float* input, float* output, int64_t* argmax);
+void adaptive_max_pool2d_backward(const AdaptivePool2dShape& s, const float* grad_output, const int64_t* argmax,
+                                  float* grad_input);
+
+// ---- stochastic pooling (Zeiler & Fergus 2013), windows of s without padding ----
+// Each window's probabilities are its values clamped at 0 and normalised; a window with no
+// positive value gives 0. With `uniform` (training: one draw in [0, 1) per output, in output
+// order) the output is the value at the first index whose running sum of clamped values exceeds
+// draw * sum, and `index` gets it (its offset in the input plane, -1 for an all-non-positive
+// window). Without (eval): the probability-weighted average sum(p_i * x_i); index is unused.
+void stochastic_pool2d_forward(const Pool2dShape& s, const float* input, const float* uniform, float* output,
+                               int32_t* index);
+// Training (`index` non-null): each output's gradient goes to its sampled element. Eval: the
+// derivative of sum(w_i x_i) / sum(w_i) with w = max(x, 0): (2 x_j S - Q) / S^2 where x_j > 0
+// (S = sum w, Q = sum w^2), 0 elsewhere. Overlapping windows add up.
+void stochastic_pool2d_backward(const Pool2dShape& s, const float* input, const float* grad_output,
+                                const int32_t* index, float* grad_input);
+
 void log_softmax_forward(int64_t rows, int64_t classes, const float* x, float* y);
 void log_softmax_backward(int64_t rows, int64_t classes, const float* y, const float* grad_y,
                           float* grad_x);
