@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cinttypes>
@@ -12,7 +13,10 @@
 #include <map>
 #include <new>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "command.hpp"
 #include "fovea/backend.hpp"
@@ -23,6 +27,7 @@
 #include "fovea/io/save_load.hpp"
 #include "fovea/models/cnn_net.hpp"
 #include "fovea/optim/optimizer.hpp"
+#include "fovea/optim/scheduler.hpp"
 #include "fovea/random.hpp"
 #include "fovea/threads.hpp"
 #include "fovea/train/checkpointing.hpp"
@@ -43,6 +48,16 @@ struct TrainFlags {
   double lr = 1e-3;
   double momentum = 0.95;
   std::string optimizer = "sgd";
+  double weight_decay = -1.0;  // < 0: unset, the optimizer's torch default (AdamW 1e-2, else 0)
+  // The learning-rate scheduler and the few arguments each needs (torch's names in the help).
+  std::string scheduler = "none";
+  int64_t step_size = 1;
+  double gamma = 0.1;
+  std::vector<int64_t> milestones;
+  int64_t t_max = 0;                   // cosine; 0: --epochs
+  double max_lr = -1.0;                // onecycle; < 0: 10 x --lr
+  int64_t warmup_iters = 5;            // linear: total_iters
+  int64_t patience = 10;               // plateau
   uint64_t seed = 0;
   int threads = 0;  // 0: OpenMP's default (one per core)
   bool fixed_threads = false;
@@ -66,7 +81,27 @@ void add_flags(CLI::App& cmd, TrainFlags& f) {
   cmd.add_option("--test-batch-size", f.test_batch_size, "evaluation batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20))->capture_default_str();
   cmd.add_option("--lr", f.lr, "learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd.add_option("--momentum", f.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  cmd.add_option("--optimizer", f.optimizer, "sgd or adam")->check(CLI::IsMember({"sgd", "adam"}))->capture_default_str();
+  cmd.add_option("--optimizer", f.optimizer, "sgd, adam, adamw or rmsprop")
+      ->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop"}))
+      ->capture_default_str();
+  cmd.add_option("--weight-decay", f.weight_decay, "weight decay (default: the optimizer's, 0.01 for adamw, else 0)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--scheduler", f.scheduler,
+                 "learning-rate schedule: step, multistep, exponential, cosine, linear (warm-up) and plateau (on the "
+                 "test loss) step once an epoch, onecycle once a batch")
+      ->check(CLI::IsMember({"none", "step", "multistep", "exponential", "cosine", "onecycle", "linear", "plateau"}))
+      ->capture_default_str();
+  cmd.add_option("--step-size", f.step_size, "step: decay every N epochs")->check(CLI::Range(int64_t{1}, int64_t{100000}));
+  cmd.add_option("--gamma", f.gamma, "step, multistep, exponential: decay factor; plateau: its factor (< 1)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--milestones", f.milestones, "multistep: the epochs at which to decay")->delimiter(',');
+  cmd.add_option("--t-max", f.t_max, "cosine: epochs to anneal over (default --epochs)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+  cmd.add_option("--max-lr", f.max_lr, "onecycle: the peak learning rate (default 10 x --lr)")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--warmup-iters", f.warmup_iters, "linear: epochs of warm-up from lr/3 to lr")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+  cmd.add_option("--patience", f.patience, "plateau: epochs without improvement before the lr drops")
+      ->check(CLI::Range(int64_t{0}, int64_t{100000}));
   cmd.add_option("--seed", f.seed, "seed for initialisation, shuffling and dropout")->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (default: one per core)")->check(CLI::Range(1, 1024));
   cmd.add_flag("--fixed-threads", f.fixed_threads,
@@ -110,6 +145,21 @@ std::map<std::string, std::string> settings(const TrainFlags& f) {
                                             {"lr", exact_text(f.lr)},
                                             {"seed", std::to_string(f.seed)}};
   if (f.optimizer == "sgd") out["momentum"] = exact_text(f.momentum);
+  // Written only when used, so that a checkpoint from before these flags still matches its run.
+  if (f.weight_decay >= 0) out["weight-decay"] = exact_text(f.weight_decay);
+  if (f.scheduler != "none") out["scheduler"] = f.scheduler;
+  if (f.scheduler == "step") out["step-size"] = std::to_string(f.step_size);
+  if (f.scheduler == "step" || f.scheduler == "multistep" || f.scheduler == "exponential" || f.scheduler == "plateau")
+    out["gamma"] = exact_text(f.gamma);
+  if (f.scheduler == "multistep") {
+    std::string list;
+    for (int64_t m : f.milestones) list += (list.empty() ? "" : ",") + std::to_string(m);
+    out["milestones"] = list;
+  }
+  if (f.scheduler == "cosine" && f.t_max > 0) out["t-max"] = std::to_string(f.t_max);
+  if (f.scheduler == "onecycle" && f.max_lr >= 0) out["max-lr"] = exact_text(f.max_lr);
+  if (f.scheduler == "linear") out["warmup-iters"] = std::to_string(f.warmup_iters);
+  if (f.scheduler == "plateau") out["patience"] = std::to_string(f.patience);
   return out;
 }
 
@@ -129,11 +179,25 @@ void take_settings_from(const io::Checkpoint& c, const CLI::App& cmd, TrainFlags
     if (auto* v = text("lr")) f.lr = std::stod(*v);
     if (auto* v = text("momentum")) f.momentum = std::stod(*v);
     if (auto* v = text("seed")) f.seed = std::stoull(*v);
+    if (auto* v = text("weight-decay")) f.weight_decay = std::stod(*v);
+    if (auto* v = text("scheduler")) f.scheduler = *v;
+    if (auto* v = text("step-size")) f.step_size = std::stoll(*v);
+    if (auto* v = text("gamma")) f.gamma = std::stod(*v);
+    if (auto* v = text("milestones")) {
+      f.milestones.clear();
+      std::stringstream in(*v);
+      for (std::string item; std::getline(in, item, ',');) f.milestones.push_back(std::stoll(item));
+    }
+    if (auto* v = text("t-max")) f.t_max = std::stoll(*v);
+    if (auto* v = text("max-lr")) f.max_lr = std::stod(*v);
+    if (auto* v = text("warmup-iters")) f.warmup_iters = std::stoll(*v);
+    if (auto* v = text("patience")) f.patience = std::stoll(*v);
   } catch (const std::exception&) {
     throw IOError(f.resume + ": the checkpoint's settings are malformed");
   }
-  if (f.optimizer != "sgd" && f.optimizer != "adam")
-    throw IOError(f.resume + ": the checkpoint's optimizer '" + f.optimizer + "' is neither sgd nor adam");
+  if (f.optimizer != "sgd" && f.optimizer != "adam" && f.optimizer != "adamw" && f.optimizer != "rmsprop")
+    throw IOError(f.resume + ": the checkpoint's optimizer '" + f.optimizer +
+                  "' is none of sgd, adam, adamw, rmsprop");
   if (f.batch_size < 1 || f.test_batch_size < 1) throw IOError(f.resume + ": the checkpoint's batch sizes are malformed");
 }
 
@@ -178,6 +242,73 @@ void check_flags(const CLI::App& cmd, const TrainFlags& f) {
   if (!f.save.empty()) check_output_path("--save", f.save);
   if (!f.checkpoint.empty()) check_output_path("--checkpoint", f.checkpoint);
   if (f.log_every > 0 && f.log.empty()) throw ValueError("--log-every needs --log FILE to write to");
+  // Each scheduler flag belongs to the schedulers named here.
+  const std::map<std::string, std::vector<std::string>> scheduler_flags = {
+      {"--step-size", {"step"}},
+      {"--gamma", {"step", "multistep", "exponential", "plateau"}},
+      {"--milestones", {"multistep"}},
+      {"--t-max", {"cosine"}},
+      {"--max-lr", {"onecycle"}},
+      {"--warmup-iters", {"linear"}},
+      {"--patience", {"plateau"}}};
+  for (const auto& [flag, owners] : scheduler_flags) {
+    if (cmd.count(flag) == 0 || std::find(owners.begin(), owners.end(), f.scheduler) != owners.end()) continue;
+    std::string list;
+    for (const std::string& o : owners) list += (list.empty() ? "" : ", ") + o;
+    throw ValueError(flag + " applies to --scheduler " + list + " only, not " + f.scheduler);
+  }
+  if (f.scheduler == "multistep" && f.milestones.empty())
+    throw ValueError("--scheduler multistep needs --milestones (epochs, comma-separated)");
+}
+
+// The optimizer the flags ask for, with its checkpoint type name.
+std::pair<std::unique_ptr<optim::Optimizer>, std::string> make_optimizer(const TrainFlags& f,
+                                                                          std::vector<Tensor> params) {
+  auto decay_or = [&](double torch_default) { return f.weight_decay >= 0 ? f.weight_decay : torch_default; };
+  if (f.optimizer == "sgd")
+    return {std::make_unique<optim::SGD>(params, optim::SGDOptions{.lr = f.lr, .momentum = f.momentum,
+                                                                    .weight_decay = decay_or(0.0)}),
+            "SGD"};
+  if (f.optimizer == "adam")
+    return {std::make_unique<optim::Adam>(params,
+                                          optim::AdamOptions{.lr = f.lr, .weight_decay = decay_or(0.0)}),
+            "Adam"};
+  if (f.optimizer == "adamw")
+    return {std::make_unique<optim::AdamW>(
+                params, optim::AdamWOptions{.lr = f.lr, .weight_decay = decay_or(1e-2)}),
+            "AdamW"};
+  return {std::make_unique<optim::RMSprop>(params,
+                                           optim::RMSpropOptions{.lr = f.lr, .weight_decay = decay_or(0.0)}),
+          "RMSprop"};
+}
+
+// The scheduler --scheduler asks for: an epoch (or batch) one, or ReduceLROnPlateau.
+struct Schedulers {
+  std::unique_ptr<optim::LRScheduler> scheduler;
+  std::unique_ptr<optim::ReduceLROnPlateau> plateau;
+  bool per_batch = false;  // onecycle steps after every optimizer step, the others once an epoch
+};
+
+Schedulers make_scheduler(const TrainFlags& f, optim::Optimizer& optimizer, int64_t steps_per_epoch) {
+  Schedulers s;
+  const std::string& k = f.scheduler;
+  if (k == "step") s.scheduler = std::make_unique<optim::StepLR>(optimizer, f.step_size, f.gamma);
+  if (k == "multistep") s.scheduler = std::make_unique<optim::MultiStepLR>(optimizer, f.milestones, f.gamma);
+  if (k == "exponential") s.scheduler = std::make_unique<optim::ExponentialLR>(optimizer, f.gamma);
+  if (k == "cosine") s.scheduler = std::make_unique<optim::CosineAnnealingLR>(optimizer, f.t_max > 0 ? f.t_max : f.epochs);
+  if (k == "linear") s.scheduler = std::make_unique<optim::LinearLR>(optimizer, 1.0 / 3, 1.0, f.warmup_iters);
+  if (k == "onecycle") {
+    // Sized for --epochs: a resumed run asking for more epochs is another schedule (refused).
+    s.scheduler = std::make_unique<optim::OneCycleLR>(
+        optimizer, f.max_lr >= 0 ? f.max_lr : 10 * f.lr,
+        optim::OneCycleLROptions{.epochs = f.epochs, .steps_per_epoch = steps_per_epoch,
+                                 .cycle_momentum = optimizer.has_momentum()});
+    s.per_batch = true;
+  }
+  if (k == "plateau")
+    s.plateau = std::make_unique<optim::ReduceLROnPlateau>(
+        optimizer, optim::ReduceLROnPlateauOptions{.factor = f.gamma, .patience = f.patience});
+  return s;
 }
 
 // The outputs that watch a run (train/callback.hpp), made before training so that a folder that
@@ -250,16 +381,12 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   data::DataLoader test_loader(test_set, {.batch_size = f.test_batch_size});
 
   models::CNNNet model;
-  std::unique_ptr<optim::Optimizer> optimizer;
-  std::string optimizer_type;
-  if (f.optimizer == "sgd") {
-    optimizer = std::make_unique<optim::SGD>(model.parameters(), optim::SGDOptions{.lr = f.lr, .momentum = f.momentum});
-    optimizer_type = "SGD";
-  } else {
-    optimizer = std::make_unique<optim::Adam>(model.parameters(), optim::AdamOptions{.lr = f.lr});
-    optimizer_type = "Adam";
-  }
-  train::Run run{model, *optimizer, optimizer_type, train_loader, settings(f)};
+  auto [optimizer, optimizer_type] = make_optimizer(f, model.parameters());
+  // Made before a restore, as a resumed torch run makes it: its first step sets the lrs, which
+  // the optimizer's and its own loaded state then put back where the checkpoint was.
+  Schedulers schedulers = make_scheduler(f, *optimizer, train_loader.size());
+  train::Run run{model, *optimizer, optimizer_type, train_loader, settings(f), schedulers.scheduler.get(),
+                 schedulers.plateau.get()};
   train::FitOptions options;
   std::vector<train::EpochReport> history;
   if (!f.resume.empty()) {
@@ -281,6 +408,7 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   std::cout << "start training..." << std::endl;
   bool first_step_reported = !f.timing;
   options.on_step = [&](int64_t) {
+    if (schedulers.per_batch) schedulers.scheduler->step();
     if (first_step_reported) return;
     first_step_reported = true;
     double s = std::chrono::duration<double>(Clock::now() - started).count();
@@ -292,6 +420,9 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
     std::printf("time is:%.4fs\n", r.elapsed_seconds);
     std::fflush(stdout);
     history.push_back(r);
+    // Before the checkpoint, which then holds the lrs of the next epoch.
+    if (schedulers.scheduler && !schedulers.per_batch) schedulers.scheduler->step();
+    if (schedulers.plateau) schedulers.plateau->step(r.test.loss);
     if (!f.checkpoint.empty()) io::save_checkpoint(f.checkpoint, train::capture(run, history));
   };
   options.elastic_threads = !f.fixed_threads;
