@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cinttypes>
@@ -13,12 +12,12 @@
 #include <map>
 #include <new>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "command.hpp"
+#include "training_flags.hpp"
 #include "fovea/backend.hpp"
 #include "fovea/data/dataloader.hpp"
 #include "fovea/data/mnist.hpp"
@@ -48,16 +47,7 @@ struct TrainFlags {
   double lr = 1e-3;
   double momentum = 0.95;
   std::string optimizer = "sgd";
-  double weight_decay = -1.0;  // < 0: unset, the optimizer's torch default (AdamW 1e-2, else 0)
-  // The learning-rate scheduler and the few arguments each needs (torch's names in the help).
-  std::string scheduler = "none";
-  int64_t step_size = 1;
-  double gamma = 0.1;
-  std::vector<int64_t> milestones;
-  int64_t t_max = 0;                   // cosine; 0: --epochs
-  double max_lr = -1.0;                // onecycle; < 0: 10 x --lr
-  int64_t warmup_iters = 5;            // linear: total_iters
-  int64_t patience = 10;               // plateau
+  TrainingFlags training;  // --weight-decay, --scheduler and its arguments
   uint64_t seed = 0;
   int threads = 0;  // 0: OpenMP's default (one per core)
   bool fixed_threads = false;
@@ -84,24 +74,7 @@ void add_flags(CLI::App& cmd, TrainFlags& f) {
   cmd.add_option("--optimizer", f.optimizer, "sgd, adam, adamw or rmsprop")
       ->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop"}))
       ->capture_default_str();
-  cmd.add_option("--weight-decay", f.weight_decay, "weight decay (default: the optimizer's, 0.01 for adamw, else 0)")
-      ->check(CLI::NonNegativeNumber);
-  cmd.add_option("--scheduler", f.scheduler,
-                 "learning-rate schedule: step, multistep, exponential, cosine, linear (warm-up) and plateau (on the "
-                 "test loss) step once an epoch, onecycle once a batch")
-      ->check(CLI::IsMember({"none", "step", "multistep", "exponential", "cosine", "onecycle", "linear", "plateau"}))
-      ->capture_default_str();
-  cmd.add_option("--step-size", f.step_size, "step: decay every N epochs")->check(CLI::Range(int64_t{1}, int64_t{100000}));
-  cmd.add_option("--gamma", f.gamma, "step, multistep, exponential: decay factor; plateau: its factor (< 1)")
-      ->check(CLI::NonNegativeNumber);
-  cmd.add_option("--milestones", f.milestones, "multistep: the epochs at which to decay")->delimiter(',');
-  cmd.add_option("--t-max", f.t_max, "cosine: epochs to anneal over (default --epochs)")
-      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
-  cmd.add_option("--max-lr", f.max_lr, "onecycle: the peak learning rate (default 10 x --lr)")->check(CLI::NonNegativeNumber);
-  cmd.add_option("--warmup-iters", f.warmup_iters, "linear: epochs of warm-up from lr/3 to lr")
-      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
-  cmd.add_option("--patience", f.patience, "plateau: epochs without improvement before the lr drops")
-      ->check(CLI::Range(int64_t{0}, int64_t{100000}));
+  add_training_flags(cmd, f.training);
   cmd.add_option("--seed", f.seed, "seed for initialisation, shuffling and dropout")->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (default: one per core)")->check(CLI::Range(1, 1024));
   cmd.add_flag("--fixed-threads", f.fixed_threads,
@@ -130,13 +103,6 @@ void add_flags(CLI::App& cmd, TrainFlags& f) {
 // The settings that decide a run's numbers, as text by flag name: what a checkpoint records and
 // what must match to resume from it. The thread count is not among them (the user's machine
 // decides it) though only the same count reproduces the figures bit for bit.
-// Numbers as the shortest text that reads back to the same double ("0.1", not "0.10000000000000001").
-std::string exact_text(double value) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  return std::string(buf, end);
-}
-
 std::map<std::string, std::string> settings(const TrainFlags& f) {
   std::map<std::string, std::string> out = {{"dataset", f.data.dataset},
                                             {"batch-size", std::to_string(f.batch_size)},
@@ -145,21 +111,7 @@ std::map<std::string, std::string> settings(const TrainFlags& f) {
                                             {"lr", exact_text(f.lr)},
                                             {"seed", std::to_string(f.seed)}};
   if (f.optimizer == "sgd") out["momentum"] = exact_text(f.momentum);
-  // Written only when used, so that a checkpoint from before these flags still matches its run.
-  if (f.weight_decay >= 0) out["weight-decay"] = exact_text(f.weight_decay);
-  if (f.scheduler != "none") out["scheduler"] = f.scheduler;
-  if (f.scheduler == "step") out["step-size"] = std::to_string(f.step_size);
-  if (f.scheduler == "step" || f.scheduler == "multistep" || f.scheduler == "exponential" || f.scheduler == "plateau")
-    out["gamma"] = exact_text(f.gamma);
-  if (f.scheduler == "multistep") {
-    std::string list;
-    for (int64_t m : f.milestones) list += (list.empty() ? "" : ",") + std::to_string(m);
-    out["milestones"] = list;
-  }
-  if (f.scheduler == "cosine" && f.t_max > 0) out["t-max"] = std::to_string(f.t_max);
-  if (f.scheduler == "onecycle" && f.max_lr >= 0) out["max-lr"] = exact_text(f.max_lr);
-  if (f.scheduler == "linear") out["warmup-iters"] = std::to_string(f.warmup_iters);
-  if (f.scheduler == "plateau") out["patience"] = std::to_string(f.patience);
+  add_training_settings(f.training, out);
   return out;
 }
 
@@ -179,19 +131,7 @@ void take_settings_from(const io::Checkpoint& c, const CLI::App& cmd, TrainFlags
     if (auto* v = text("lr")) f.lr = std::stod(*v);
     if (auto* v = text("momentum")) f.momentum = std::stod(*v);
     if (auto* v = text("seed")) f.seed = std::stoull(*v);
-    if (auto* v = text("weight-decay")) f.weight_decay = std::stod(*v);
-    if (auto* v = text("scheduler")) f.scheduler = *v;
-    if (auto* v = text("step-size")) f.step_size = std::stoll(*v);
-    if (auto* v = text("gamma")) f.gamma = std::stod(*v);
-    if (auto* v = text("milestones")) {
-      f.milestones.clear();
-      std::stringstream in(*v);
-      for (std::string item; std::getline(in, item, ',');) f.milestones.push_back(std::stoll(item));
-    }
-    if (auto* v = text("t-max")) f.t_max = std::stoll(*v);
-    if (auto* v = text("max-lr")) f.max_lr = std::stod(*v);
-    if (auto* v = text("warmup-iters")) f.warmup_iters = std::stoll(*v);
-    if (auto* v = text("patience")) f.patience = std::stoll(*v);
+    take_training_settings(text, f.training);
   } catch (const std::exception&) {
     throw IOError(f.resume + ": the checkpoint's settings are malformed");
   }
@@ -242,74 +182,10 @@ void check_flags(const CLI::App& cmd, const TrainFlags& f) {
   if (!f.save.empty()) check_output_path("--save", f.save);
   if (!f.checkpoint.empty()) check_output_path("--checkpoint", f.checkpoint);
   if (f.log_every > 0 && f.log.empty()) throw ValueError("--log-every needs --log FILE to write to");
-  // Each scheduler flag belongs to the schedulers named here.
-  const std::map<std::string, std::vector<std::string>> scheduler_flags = {
-      {"--step-size", {"step"}},
-      {"--gamma", {"step", "multistep", "exponential", "plateau"}},
-      {"--milestones", {"multistep"}},
-      {"--t-max", {"cosine"}},
-      {"--max-lr", {"onecycle"}},
-      {"--warmup-iters", {"linear"}},
-      {"--patience", {"plateau"}}};
-  for (const auto& [flag, owners] : scheduler_flags) {
-    if (cmd.count(flag) == 0 || std::find(owners.begin(), owners.end(), f.scheduler) != owners.end()) continue;
-    std::string list;
-    for (const std::string& o : owners) list += (list.empty() ? "" : ", ") + o;
-    throw ValueError(flag + " applies to --scheduler " + list + " only, not " + f.scheduler);
-  }
-  if (f.scheduler == "multistep" && f.milestones.empty())
-    throw ValueError("--scheduler multistep needs --milestones (epochs, comma-separated)");
+  check_training_flags(cmd, f.training);
 }
 
-// The optimizer the flags ask for, with its checkpoint type name.
-std::pair<std::unique_ptr<optim::Optimizer>, std::string> make_optimizer(const TrainFlags& f,
-                                                                          std::vector<Tensor> params) {
-  auto decay_or = [&](double torch_default) { return f.weight_decay >= 0 ? f.weight_decay : torch_default; };
-  if (f.optimizer == "sgd")
-    return {std::make_unique<optim::SGD>(params, optim::SGDOptions{.lr = f.lr, .momentum = f.momentum,
-                                                                    .weight_decay = decay_or(0.0)}),
-            "SGD"};
-  if (f.optimizer == "adam")
-    return {std::make_unique<optim::Adam>(params,
-                                          optim::AdamOptions{.lr = f.lr, .weight_decay = decay_or(0.0)}),
-            "Adam"};
-  if (f.optimizer == "adamw")
-    return {std::make_unique<optim::AdamW>(
-                params, optim::AdamWOptions{.lr = f.lr, .weight_decay = decay_or(1e-2)}),
-            "AdamW"};
-  return {std::make_unique<optim::RMSprop>(params,
-                                           optim::RMSpropOptions{.lr = f.lr, .weight_decay = decay_or(0.0)}),
-          "RMSprop"};
-}
 
-// The scheduler --scheduler asks for: an epoch (or batch) one, or ReduceLROnPlateau.
-struct Schedulers {
-  std::unique_ptr<optim::LRScheduler> scheduler;
-  std::unique_ptr<optim::ReduceLROnPlateau> plateau;
-  bool per_batch = false;  // onecycle steps after every optimizer step, the others once an epoch
-};
-
-Schedulers make_scheduler(const TrainFlags& f, optim::Optimizer& optimizer, int64_t steps_per_epoch) {
-  Schedulers s;
-  const std::string& k = f.scheduler;
-  if (k == "step") s.scheduler = std::make_unique<optim::StepLR>(optimizer, f.step_size, f.gamma);
-  if (k == "multistep") s.scheduler = std::make_unique<optim::MultiStepLR>(optimizer, f.milestones, f.gamma);
-  if (k == "exponential") s.scheduler = std::make_unique<optim::ExponentialLR>(optimizer, f.gamma);
-  if (k == "cosine") s.scheduler = std::make_unique<optim::CosineAnnealingLR>(optimizer, f.t_max > 0 ? f.t_max : f.epochs);
-  if (k == "linear") s.scheduler = std::make_unique<optim::LinearLR>(optimizer, 1.0 / 3, 1.0, f.warmup_iters);
-  if (k == "onecycle") {
-    // Sized for --epochs: a resumed run asking for more epochs is another schedule (refused).
-    s.scheduler = std::make_unique<optim::OneCycleLR>(
-        optimizer, f.max_lr >= 0 ? f.max_lr : 10 * f.lr,
-        optim::OneCycleLROptions{.epochs = f.epochs, .steps_per_epoch = steps_per_epoch,
-                                 .cycle_momentum = optimizer.has_momentum()});
-    s.per_batch = true;
-  }
-  if (k == "plateau")
-    s.plateau = std::make_unique<optim::ReduceLROnPlateau>(
-        optimizer, optim::ReduceLROnPlateauOptions{.factor = f.gamma, .patience = f.patience});
-  return s;
-}
 
 // The outputs that watch a run (train/callback.hpp), made before training so that a folder that
 // cannot be created or written fails now, naming its flag.
@@ -381,10 +257,10 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   data::DataLoader test_loader(test_set, {.batch_size = f.test_batch_size});
 
   models::CNNNet model;
-  auto [optimizer, optimizer_type] = make_optimizer(f, model.parameters());
+  auto [optimizer, optimizer_type] = make_optimizer(f.optimizer, f.lr, f.momentum, f.training, model.parameters());
   // Made before a restore, as a resumed torch run makes it: its first step sets the lrs, which
   // the optimizer's and its own loaded state then put back where the checkpoint was.
-  Schedulers schedulers = make_scheduler(f, *optimizer, train_loader.size());
+  Schedulers schedulers = make_scheduler(f.training, f.lr, f.epochs, *optimizer, train_loader.size());
   train::Run run{model, *optimizer, optimizer_type, train_loader, settings(f), schedulers.scheduler.get(),
                  schedulers.plateau.get()};
   train::FitOptions options;
