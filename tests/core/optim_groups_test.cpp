@@ -1,13 +1,11 @@
 // Parameter groups (per-group hyperparameters, lr read and set after construction, state_dict of
-// every group), AdamW's and RMSprop's formulas and state, their bad arguments, and gradient
-// clipping.
+// every group), AdamW's and RMSprop's formulas and state, and their bad arguments.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
 #include "fovea/error.hpp"
-#include "fovea/nn/utils.hpp"
 #include "fovea/optim/optimizer.hpp"
 
 using namespace fovea;
@@ -154,38 +152,4 @@ TEST(OptimGroups, RMSpropFirstStepIsTheFormula) {
   a.set_grad(full({1}, 3.0f));
   rms.step();
   EXPECT_NEAR(a.to_vector()[0], 1 - 0.01 / std::sqrt(0.25), 1e-7);
-}
-
-TEST(ClipGrad, NormIsTorchsAndScalesOnlyWhenAbove) {
-  Tensor a = param({0, 0}), b = param({0}), no_grad = param({5});
-  a.set_grad(from_vector({3, 4}, {2}));
-  b.set_grad(from_vector({12}, {1}));
-  std::vector<Tensor> ps = {a, b, no_grad};
-  EXPECT_FLOAT_EQ(nn::utils::clip_grad_norm_(ps, 100.0), 13.0f);
-  EXPECT_EQ(a.grad().to_vector(), (std::vector<float>{3, 4}));  // below max_norm: unchanged
-  EXPECT_FLOAT_EQ(nn::utils::clip_grad_norm_(ps, 6.5), 13.0f);
-  const float coef = 6.5f / (13.0f + 1e-6f);
-  EXPECT_EQ(a.grad().to_vector(), (std::vector<float>{3 * coef, 4 * coef}));
-  EXPECT_EQ(b.grad().to_vector(), (std::vector<float>{12 * coef}));
-  EXPECT_FALSE(no_grad.grad().defined());
-
-  b.set_grad(from_vector({-12}, {1}));
-  a.set_grad(from_vector({3, 4}, {2}));
-  EXPECT_FLOAT_EQ(nn::utils::clip_grad_norm_(ps, 100.0, std::numeric_limits<double>::infinity()), 12.0f);
-  EXPECT_FLOAT_EQ(nn::utils::clip_grad_norm_(ps, 100.0, 1.0), 19.0f);
-  EXPECT_EQ(nn::utils::clip_grad_norm_({no_grad}, 1.0), 0.0);
-
-  b.set_grad(from_vector({std::numeric_limits<float>::infinity()}, {1}));
-  expect_error(error_of([&] { nn::utils::clip_grad_norm_(ps, 1.0, 2.0, true); }),
-               {"clip_grad_norm_", "total norm", "inf", "error_if_nonfinite"});
-  EXPECT_EQ(a.grad().to_vector(), (std::vector<float>{3, 4}));
-  expect_error(error_of([&] { nn::utils::clip_grad_norm_(ps, 1.0, -2.0); }), {"clip_grad_norm_", "norm_type"});
-}
-
-TEST(ClipGrad, ValueClampsEveryElement) {
-  Tensor a = param({0, 0, 0});
-  a.set_grad(from_vector({-3, 0.5f, 2}, {3}));
-  nn::utils::clip_grad_value_({a}, 1.0);
-  EXPECT_EQ(a.grad().to_vector(), (std::vector<float>{-1, 0.5f, 1}));
-  expect_error(error_of([&] { nn::utils::clip_grad_value_({a}, -1.0); }), {"clip_grad_value_", "clip_value"});
 }

@@ -14,6 +14,9 @@ The C++ test makes the same schedulers case by case (its table names each case o
 Optimizers (float32 tensors):
     opt.init.p<i>             the starting parameters; opt.grad.p<i>.<t>: the gradient at step t;
     opt.<case>.p<i>.<t>       the parameters after step t (t = 0, 1, 2).
+Gradient clipping (float32): clip.grad<i> the gradients; clip.norm_<type>.total the total norm
+clip_grad_norm_(max_norm=1.0, norm_type) returns and clip.norm_<type>.grad<i> the clipped
+gradients, for norm_type 2, 1, 3 and inf; clip.value.grad<i> after clip_grad_value_(0.5).
 """
 import math
 import os
@@ -151,10 +154,35 @@ def optimizers(tensors):
                 tensors[f"opt.{name}.p{i}.{t}"] = p.detach().clone()
 
 
+CLIP_NORMS = {"2": 2.0, "1": 1.0, "3": 3.0, "inf": math.inf}
+
+
+def clipping(tensors):
+    g = torch.Generator().manual_seed(12)
+    grads = [torch.randn(3, 5, generator=g), torch.randn(7, generator=g) * 3, torch.randn(2, 2, generator=g) * 0.1]
+    for i, gr in enumerate(grads):
+        tensors[f"clip.grad{i}"] = gr
+    for name, norm_type in CLIP_NORMS.items():
+        params = [torch.zeros_like(gr, requires_grad=True) for gr in grads]
+        for p, gr in zip(params, grads):
+            p.grad = gr.clone()
+        total = torch.nn.utils.clip_grad_norm_(params, max_norm=1.0, norm_type=norm_type)
+        tensors[f"clip.norm_{name}.total"] = total.reshape(1)
+        for i, p in enumerate(params):
+            tensors[f"clip.norm_{name}.grad{i}"] = p.grad
+    params = [torch.zeros_like(gr, requires_grad=True) for gr in grads]
+    for p, gr in zip(params, grads):
+        p.grad = gr.clone()
+    torch.nn.utils.clip_grad_value_(params, 0.5)
+    for i, p in enumerate(params):
+        tensors[f"clip.value.grad{i}"] = p.grad
+
+
 def main():
     meta, tensors = {"torch": torch.__version__}, {}
     schedules(meta)
     optimizers(tensors)
+    clipping(tensors)
     write_safetensors(OUT, tensors, meta)
     print("wrote", OUT, len(tensors), "tensors,", len(meta), "metadata entries")
 
