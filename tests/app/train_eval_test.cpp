@@ -145,8 +145,10 @@ TEST_F(TrainEval, InterruptedMidEpochTheCheckpointGoesOnExactly) {
   std::filesystem::create_directory(long_epochs);
   write_small_split(long_epochs, true, 2048);
   write_small_split(long_epochs, false, 256);
-  // 128 steps an epoch: the signal lands early in the first.
-  const std::string flags = " --data " + long_epochs + " --no-download --threads 2 --fixed-threads --batch-size 16 --optimizer adam";
+  // 128 steps an epoch: the signal lands early in the first. OneCycleLR steps after every batch,
+  // so the resumed run's lrs (and Adam's beta1, which it cycles) must come back mid-epoch too.
+  const std::string flags = " --data " + long_epochs +
+                            " --no-download --threads 2 --fixed-threads --batch-size 16 --optimizer adamw --scheduler onecycle";
   const std::string ck = dir / "ck.safetensors";
   CliResult whole = run_cli("train --epochs 2" + flags);
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
