@@ -1,6 +1,17 @@
 #pragma once
 // Optimizers update parameters in place from their .grad, as torch.optim. Parameters without a
 // gradient are skipped, as in PyTorch.
+//
+// Parameter groups, as torch's: each group has its own parameters and its own options (every
+// hyperparameter may differ; a group's Options starts from torch's defaults, as designated
+// initializers leave them):
+//   optim::SGD sgd(std::vector<optim::SGD::Group>{
+//       {features, {.lr = 0.1, .momentum = 0.9}},
+//       {classifier, {.lr = 0.01, .momentum = 0.9, .weight_decay = 1e-4}}});
+//   sgd.lr(1);              // torch: sgd.param_groups[1]["lr"]
+//   sgd.set_lr(1, 0.005);   // torch: sgd.param_groups[1]["lr"] = 0.005 (what schedulers call)
+//   sgd.options(0).momentum = 0.8;
+// The (params, options) constructors make one group, as torch's SGD(params, lr=...) does.
 #include <cstdint>
 #include <functional>
 #include <map>
