@@ -167,6 +167,18 @@ Checkpoint load_checkpoint(const std::string& path) {
     const std::string name = kParamGroup + std::to_string(g);
     c.optimizer.param_groups.push_back(numbers_from_json(path, name, parse_bounded(path, name, m.at(name))));
   }
+  // Any other "optimizer.param_groups.*" (group 0, a gap, a name that is no number) is not what
+  // save_checkpoint writes: refused rather than dropped.
+  for (auto it = m.lower_bound(kParamGroup); it != m.end() && it->first.rfind(kParamGroup, 0) == 0; ++it) {
+    const std::string suffix = it->first.substr(kParamGroup.size());
+    const bool read = !suffix.empty() && suffix[0] != '0' && suffix.size() <= 6 &&
+                      suffix.find_first_not_of("0123456789") == std::string::npos &&
+                      std::stoul(suffix) < c.optimizer.param_groups.size();
+    if (!read)
+      throw IOError(path + ": checkpoint field " + support::quote(it->first, 60) +
+                    " is not a parameter group 1.." + std::to_string(c.optimizer.param_groups.size()) +
+                    " numbered without gaps (group 0 is 'optimizer.hyperparameters')");
+  }
   for (auto& [name, value] : m)
     if (name.rfind(kScheduler, 0) == 0) {
       FOVEA_CHECK(value.size() <= 4096, IOError, path, ": checkpoint field '", name, "' is ", value.size(),
