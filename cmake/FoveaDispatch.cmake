@@ -8,9 +8,10 @@
 # Included from the top-level CMakeLists.txt once the fovea target exists.
 
 file(GLOB FOVEA_PER_ISA_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/kernels/cpu/per_isa/*.cpp)
-# Adam's update rounds exactly as the plain x86-64 build (and its reference kernel) does: no
-# a * b + c contracted into one fused multiply-add where -mfma would allow it.
-set_source_files_properties(${PROJECT_SOURCE_DIR}/src/kernels/cpu/per_isa/adam.cpp PROPERTIES COMPILE_OPTIONS
+# Adam's and RMSprop's updates round exactly as the plain x86-64 build (and their reference
+# kernels) do: no a * b + c contracted into one fused multiply-add where -mfma would allow it.
+set_source_files_properties(${PROJECT_SOURCE_DIR}/src/kernels/cpu/per_isa/adam.cpp
+                            ${PROJECT_SOURCE_DIR}/src/kernels/cpu/per_isa/rmsprop.cpp PROPERTIES COMPILE_OPTIONS
                             -ffp-contract=off)
 
 set(FOVEA_ISA_FLAGS_baseline "")

@@ -13,8 +13,11 @@
 #include <new>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "command.hpp"
+#include "training_flags.hpp"
 #include "fovea/backend.hpp"
 #include "fovea/data/dataloader.hpp"
 #include "fovea/data/mnist.hpp"
@@ -23,6 +26,7 @@
 #include "fovea/io/save_load.hpp"
 #include "fovea/models/cnn_net.hpp"
 #include "fovea/optim/optimizer.hpp"
+#include "fovea/optim/scheduler.hpp"
 #include "fovea/random.hpp"
 #include "fovea/threads.hpp"
 #include "fovea/train/checkpointing.hpp"
@@ -43,6 +47,7 @@ struct TrainFlags {
   double lr = 1e-3;
   double momentum = 0.95;
   std::string optimizer = "sgd";
+  TrainingFlags training;  // --weight-decay, --scheduler and its arguments
   uint64_t seed = 0;
   int threads = 0;  // 0: OpenMP's default (one per core)
   bool fixed_threads = false;
@@ -66,7 +71,10 @@ void add_flags(CLI::App& cmd, TrainFlags& f) {
   cmd.add_option("--test-batch-size", f.test_batch_size, "evaluation batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20))->capture_default_str();
   cmd.add_option("--lr", f.lr, "learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd.add_option("--momentum", f.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  cmd.add_option("--optimizer", f.optimizer, "sgd or adam")->check(CLI::IsMember({"sgd", "adam"}))->capture_default_str();
+  cmd.add_option("--optimizer", f.optimizer, "sgd, adam, adamw or rmsprop")
+      ->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop"}))
+      ->capture_default_str();
+  add_training_flags(cmd, f.training);
   cmd.add_option("--seed", f.seed, "seed for initialisation, shuffling and dropout")->capture_default_str();
   cmd.add_option("--threads", f.threads, "CPU threads (default: one per core)")->check(CLI::Range(1, 1024));
   cmd.add_flag("--fixed-threads", f.fixed_threads,
@@ -95,13 +103,6 @@ void add_flags(CLI::App& cmd, TrainFlags& f) {
 // The settings that decide a run's numbers, as text by flag name: what a checkpoint records and
 // what must match to resume from it. The thread count is not among them (the user's machine
 // decides it) though only the same count reproduces the figures bit for bit.
-// Numbers as the shortest text that reads back to the same double ("0.1", not "0.10000000000000001").
-std::string exact_text(double value) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  return std::string(buf, end);
-}
-
 std::map<std::string, std::string> settings(const TrainFlags& f) {
   std::map<std::string, std::string> out = {{"dataset", f.data.dataset},
                                             {"batch-size", std::to_string(f.batch_size)},
@@ -110,6 +111,7 @@ std::map<std::string, std::string> settings(const TrainFlags& f) {
                                             {"lr", exact_text(f.lr)},
                                             {"seed", std::to_string(f.seed)}};
   if (f.optimizer == "sgd") out["momentum"] = exact_text(f.momentum);
+  add_training_settings(f.training, out);
   return out;
 }
 
@@ -129,11 +131,13 @@ void take_settings_from(const io::Checkpoint& c, const CLI::App& cmd, TrainFlags
     if (auto* v = text("lr")) f.lr = std::stod(*v);
     if (auto* v = text("momentum")) f.momentum = std::stod(*v);
     if (auto* v = text("seed")) f.seed = std::stoull(*v);
+    take_training_settings(text, f.training);
   } catch (const std::exception&) {
     throw IOError(f.resume + ": the checkpoint's settings are malformed");
   }
-  if (f.optimizer != "sgd" && f.optimizer != "adam")
-    throw IOError(f.resume + ": the checkpoint's optimizer '" + f.optimizer + "' is neither sgd nor adam");
+  if (f.optimizer != "sgd" && f.optimizer != "adam" && f.optimizer != "adamw" && f.optimizer != "rmsprop")
+    throw IOError(f.resume + ": the checkpoint's optimizer '" + f.optimizer +
+                  "' is none of sgd, adam, adamw, rmsprop");
   if (f.batch_size < 1 || f.test_batch_size < 1) throw IOError(f.resume + ": the checkpoint's batch sizes are malformed");
 }
 
@@ -178,7 +182,10 @@ void check_flags(const CLI::App& cmd, const TrainFlags& f) {
   if (!f.save.empty()) check_output_path("--save", f.save);
   if (!f.checkpoint.empty()) check_output_path("--checkpoint", f.checkpoint);
   if (f.log_every > 0 && f.log.empty()) throw ValueError("--log-every needs --log FILE to write to");
+  check_training_flags(cmd, f.training);
 }
+
+
 
 // The outputs that watch a run (train/callback.hpp), made before training so that a folder that
 // cannot be created or written fails now, naming its flag.
@@ -245,16 +252,12 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   data::DataLoader test_loader(test_set, {.batch_size = f.test_batch_size});
 
   models::CNNNet model;
-  std::unique_ptr<optim::Optimizer> optimizer;
-  std::string optimizer_type;
-  if (f.optimizer == "sgd") {
-    optimizer = std::make_unique<optim::SGD>(model.parameters(), optim::SGDOptions{.lr = f.lr, .momentum = f.momentum});
-    optimizer_type = "SGD";
-  } else {
-    optimizer = std::make_unique<optim::Adam>(model.parameters(), optim::AdamOptions{.lr = f.lr});
-    optimizer_type = "Adam";
-  }
-  train::Run run{model, *optimizer, optimizer_type, train_loader, settings(f)};
+  auto [optimizer, optimizer_type] = make_optimizer(f.optimizer, f.lr, f.momentum, f.training, model.parameters());
+  // Made before a restore, as a resumed torch run makes it: its first step sets the lrs, which
+  // the optimizer's and its own loaded state then put back where the checkpoint was.
+  Schedulers schedulers = make_scheduler(f.training, f.lr, f.epochs, *optimizer, train_loader.size());
+  train::Run run{model, *optimizer, optimizer_type, train_loader, settings(f), schedulers.scheduler.get(),
+                 schedulers.plateau.get()};
   train::FitOptions options;
   std::vector<train::EpochReport> history;
   if (!f.resume.empty()) {
@@ -276,6 +279,7 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   std::cout << "start training..." << std::endl;
   bool first_step_reported = !f.timing;
   options.on_step = [&](int64_t) {
+    if (schedulers.per_batch) schedulers.scheduler->step();
     if (first_step_reported) return;
     first_step_reported = true;
     double s = std::chrono::duration<double>(Clock::now() - started).count();
@@ -287,6 +291,9 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
     std::printf("time is:%.4fs\n", r.elapsed_seconds);
     std::fflush(stdout);
     history.push_back(r);
+    // Before the checkpoint, which then holds the lrs of the next epoch.
+    if (schedulers.scheduler && !schedulers.per_batch) schedulers.scheduler->step();
+    if (schedulers.plateau) schedulers.plateau->step(r.test.loss);
     if (!f.checkpoint.empty()) io::save_checkpoint(f.checkpoint, train::capture(run, history));
   };
   options.elastic_threads = !f.fixed_threads;

@@ -16,7 +16,8 @@ namespace fovea::io {
 namespace {
 
 constexpr const char* kFormat = "1";
-const std::string kModel = "model.", kOptimizer = "optimizer.", kGenerator = "generator.";
+const std::string kModel = "model.", kOptimizer = "optimizer.", kGenerator = "generator.",
+                  kParamGroup = "optimizer.param_groups.", kScheduler = "scheduler.";
 
 // One metadata field, or an IOError naming the file and the field.
 const std::string& field(const std::string& path, const std::map<std::string, std::string>& metadata,
@@ -123,7 +124,10 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
   std::map<std::string, std::string> metadata = {
       {"fovea.checkpoint", kFormat},
       {"optimizer.type", c.optimizer_type},
-      {"optimizer.hyperparameters", numbers_to_json(c.optimizer.hyperparameters).dump()},
+      // Group 0 where a single-group checkpoint has always kept it; further groups beside it.
+      {"optimizer.hyperparameters",
+       numbers_to_json(c.optimizer.param_groups.empty() ? std::map<std::string, double>{} : c.optimizer.param_groups[0])
+           .dump()},
       {"epoch", std::to_string(c.epoch)},
       {"step", std::to_string(c.step)},
       {"epoch_step", std::to_string(c.epoch_step)},
@@ -131,6 +135,9 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
       {"metrics", metrics.dump()},
       {"config", config_text(c.config)},
   };
+  for (size_t g = 1; g < c.optimizer.param_groups.size(); ++g)
+    metadata[kParamGroup + std::to_string(g)] = numbers_to_json(c.optimizer.param_groups[g]).dump();
+  for (auto& [name, value] : c.scheduler) metadata[kScheduler + name] = value;
   for (auto& [name, state] : c.generators) metadata[kGenerator + name] = state;
   save_safetensors(path, tensors, metadata);
 }
@@ -151,9 +158,33 @@ Checkpoint load_checkpoint(const std::string& path) {
       throw IOError(path + ": checkpoint tensor " + support::quote(key) + " is neither model.* nor optimizer.*");
   }
   c.optimizer_type = field(path, m, "optimizer.type");
-  c.optimizer.hyperparameters = numbers_from_json(
+  c.optimizer.param_groups.push_back(numbers_from_json(
       path, "optimizer.hyperparameters",
-      parse_bounded(path, "optimizer.hyperparameters", field(path, m, "optimizer.hyperparameters")));
+      parse_bounded(path, "optimizer.hyperparameters", field(path, m, "optimizer.hyperparameters"))));
+  // Groups 1, 2, ... in order; a gap ends them (a missing group is then reported by
+  // load_state_dict as a wrong number of groups).
+  for (size_t g = 1; m.count(kParamGroup + std::to_string(g)); ++g) {
+    const std::string name = kParamGroup + std::to_string(g);
+    c.optimizer.param_groups.push_back(numbers_from_json(path, name, parse_bounded(path, name, m.at(name))));
+  }
+  // Any other "optimizer.param_groups.*" (group 0, a gap, a name that is no number) is not what
+  // save_checkpoint writes: refused rather than dropped.
+  for (auto it = m.lower_bound(kParamGroup); it != m.end() && it->first.rfind(kParamGroup, 0) == 0; ++it) {
+    const std::string suffix = it->first.substr(kParamGroup.size());
+    const bool read = !suffix.empty() && suffix[0] != '0' && suffix.size() <= 6 &&
+                      suffix.find_first_not_of("0123456789") == std::string::npos &&
+                      std::stoul(suffix) < c.optimizer.param_groups.size();
+    if (!read)
+      throw IOError(path + ": checkpoint field " + support::quote(it->first, 60) +
+                    " is not a parameter group 1.." + std::to_string(c.optimizer.param_groups.size()) +
+                    " numbered without gaps (group 0 is 'optimizer.hyperparameters')");
+  }
+  for (auto& [name, value] : m)
+    if (name.rfind(kScheduler, 0) == 0) {
+      FOVEA_CHECK(value.size() <= 4096, IOError, path, ": checkpoint field '", name, "' is ", value.size(),
+                  " bytes, expected at most 4096");
+      c.scheduler[name.substr(kScheduler.size())] = value;
+    }
   c.epoch = parse_count(path, "epoch", field(path, m, "epoch"));
   c.step = parse_count(path, "step", field(path, m, "step"));
   c.epoch_step = parse_count(path, "epoch_step", field(path, m, "epoch_step"));

@@ -53,9 +53,19 @@ enum class RegressionLoss { Mse, L1, SmoothL1 };
 namespace fovea::kernels {
 
 // The scalars of one torch.optim.Adam step for a parameter at step t (optimizer.hpp has the
-// formula): step_size = lr / (1 - beta1^t), bias2_sqrt = sqrt(1 - beta2^t).
+// formula): step_size = lr / (1 - beta1^t), bias2_sqrt = sqrt(1 - beta2^t). AdamW's decoupled
+// decay is param_scale = 1 - lr * weight_decay (computed in double, as Python does), applied to
+// the weight before the update, with weight_decay (Adam's L2 term) 0.
 struct AdamStep {
   float beta1, beta2, eps, weight_decay, step_size, bias2_sqrt;
+  float param_scale = 1.0f;
+};
+
+// The scalars of one torch.optim.RMSprop step. one_minus_alpha is 1 - alpha in double, rounded
+// once (as torch rounds the Python float), not 1.0f - alpha.
+struct RMSpropStep {
+  float lr, alpha, one_minus_alpha, eps, weight_decay, momentum;
+  bool centered;
 };
 
 }  // namespace fovea::kernels

@@ -1,98 +1,97 @@
-#include <algorithm>
+// Adam and AdamW share their state and their kernel; AdamW only decays the weights apart from the
+// gradient (kernels::AdamStep::param_scale) instead of adding an L2 term to it.
 #include <cmath>
+#include <type_traits>
 
 #include "fovea/error.hpp"
 #include "fovea/optim/optimizer.hpp"
 #include "kernels/cpu/kernels.hpp"
 
-namespace fovea::optim {
+namespace fovea::optim::detail {
 
 namespace {
-
-void check_options(const AdamOptions& options) {
-  if (!(options.lr >= 0.0)) throw ValueError("Adam: invalid learning rate " + std::to_string(options.lr) + " (expected >= 0)");
-  if (!(options.eps >= 0.0)) throw ValueError("Adam: invalid epsilon " + std::to_string(options.eps) + " (expected >= 0)");
-  if (!(options.beta1 >= 0.0 && options.beta1 < 1.0) || !(options.beta2 >= 0.0 && options.beta2 < 1.0))
-    throw ValueError("Adam: betas must be in [0, 1)");
-  if (!(options.weight_decay >= 0.0)) throw ValueError("Adam: invalid weight_decay (expected >= 0)");
-}
-
+template <typename Options>
+constexpr bool kDecoupled = std::is_same_v<Options, AdamWOptions>;
 }  // namespace
 
-Adam::Adam(std::vector<Tensor> params, AdamOptions options)
-    : Optimizer(std::move(params)),
-      options_(options),
-      exp_avg_(params_.size()),
-      exp_avg_sq_(params_.size()),
-      max_exp_avg_sq_(params_.size()),
-      steps_(params_.size()) {
-  check_options(options);
+template <typename Options>
+void AdamFamily<Options>::check_options(const Options& o) const {
+  const char* who = this->name();
+  FOVEA_CHECK(o.lr >= 0.0, ValueError, who, ": invalid learning rate ", o.lr, " (expected >= 0)");
+  FOVEA_CHECK(o.eps >= 0.0, ValueError, who, ": invalid epsilon ", o.eps, " (expected >= 0)");
+  FOVEA_CHECK(o.beta1 >= 0.0 && o.beta1 < 1.0, ValueError, who, ": invalid beta parameter at index 0: ", o.beta1,
+              " (expected betas in [0, 1))");
+  FOVEA_CHECK(o.beta2 >= 0.0 && o.beta2 < 1.0, ValueError, who, ": invalid beta parameter at index 1: ", o.beta2,
+              " (expected betas in [0, 1))");
+  FOVEA_CHECK(o.weight_decay >= 0.0, ValueError, who, ": invalid weight_decay ", o.weight_decay, " (expected >= 0)");
 }
 
-void Adam::step() {
-  const float b1 = static_cast<float>(options_.beta1),
-              b2 = static_cast<float>(options_.beta2), eps = static_cast<float>(options_.eps),
-              decay = static_cast<float>(options_.weight_decay);
-  for (size_t i = 0; i < params_.size(); ++i) {
-    Tensor& p = params_[i];
+template <typename Options>
+AdamFamily<Options>::AdamFamily(std::vector<Group> groups)
+    : GroupedOptimizer<Options>(std::move(groups)),
+      exp_avg_(this->params_.size()),
+      exp_avg_sq_(this->params_.size()),
+      max_exp_avg_sq_(this->params_.size()),
+      steps_(this->params_.size()) {}
+
+template <typename Options>
+void AdamFamily<Options>::step() {
+  for (size_t i = 0; i < this->params_.size(); ++i) {
+    Tensor& p = this->params_[i];
     Tensor grad = p.grad();
     if (!grad.defined()) continue;
+    const Options& o = this->options_of_param(i);
     if (!exp_avg_[i].defined()) {
       steps_[i] = zeros({});
       exp_avg_[i] = zeros(p.shape());
       exp_avg_sq_[i] = zeros(p.shape());
-      if (options_.amsgrad) max_exp_avg_sq_[i] = zeros(p.shape());
     }
+    // A group switched to amsgrad after its first steps starts its maximum there (torch would
+    // fail on the missing state; starting from zeros is what a fresh parameter gets).
+    if (o.amsgrad && !max_exp_avg_sq_[i].defined()) max_exp_avg_sq_[i] = zeros(p.shape());
     // Steps are counted per parameter, as PyTorch keeps `step` in each parameter's state: a
     // parameter that had no gradient for a while is not bias-corrected as if it had.
     float& count = *steps_[i].data();
     const double t = static_cast<double>(count += 1.0f);
-    const float step_size = static_cast<float>(options_.lr / (1.0 - std::pow(options_.beta1, t)));
-    const float bias2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(options_.beta2, t)));
-    const kernels::AdamStep scalars{b1, b2, eps, decay, step_size, bias2_sqrt};
+    kernels::AdamStep scalars{static_cast<float>(o.beta1),
+                              static_cast<float>(o.beta2),
+                              static_cast<float>(o.eps),
+                              kDecoupled<Options> ? 0.0f : static_cast<float>(o.weight_decay),
+                              static_cast<float>(o.lr / (1.0 - std::pow(o.beta1, t))),
+                              static_cast<float>(std::sqrt(1.0 - std::pow(o.beta2, t)))};
+    if constexpr (kDecoupled<Options>) scalars.param_scale = static_cast<float>(1.0 - o.lr * o.weight_decay);
     kernels::cpu::adam_update(p.numel(), p.data(), grad.data(), exp_avg_[i].data(), exp_avg_sq_[i].data(),
-                              options_.amsgrad ? max_exp_avg_sq_[i].data() : nullptr, scalars);
+                              o.amsgrad ? max_exp_avg_sq_[i].data() : nullptr, scalars);
   }
 }
 
-std::vector<Adam::Slot> Adam::slots() const {
-  auto* self = const_cast<Adam*>(this);  // slots point at the state both to save and to load it
-  std::vector<Slot> out = {{"step", &self->steps_, /*step_count=*/true},
-                           {"exp_avg", &self->exp_avg_},
-                           {"exp_avg_sq", &self->exp_avg_sq_}};
-  if (options_.amsgrad) out.push_back({"max_exp_avg_sq", &self->max_exp_avg_sq_});
-  return out;
+template <typename Options>
+std::vector<Optimizer::Slot> AdamFamily<Options>::slots() const {
+  auto* self = const_cast<AdamFamily*>(this);  // slots point at the state both to save and to load it
+  return {{"step", &self->steps_, /*step_count=*/true},
+          {"exp_avg", &self->exp_avg_},
+          {"exp_avg_sq", &self->exp_avg_sq_},
+          {"max_exp_avg_sq", &self->max_exp_avg_sq_, false,
+           [self](size_t i) { return self->options_of_param(i).amsgrad; }}};
 }
 
-OptimizerState Adam::state_dict() const {
-  OptimizerState out;
-  out.state = save_slots(slots());
-  out.hyperparameters = {{"lr", options_.lr},         {"betas.0", options_.beta1},
-                         {"betas.1", options_.beta2}, {"eps", options_.eps},
-                         {"weight_decay", options_.weight_decay}, {"amsgrad", options_.amsgrad ? 1.0 : 0.0}};
-  return out;
+template <typename Options>
+std::map<std::string, double> AdamFamily<Options>::to_hyperparameters(const Options& o) const {
+  return {{"lr", o.lr},
+          {"betas.0", o.beta1},
+          {"betas.1", o.beta2},
+          {"eps", o.eps},
+          {"weight_decay", o.weight_decay},
+          {"amsgrad", o.amsgrad ? 1.0 : 0.0}};
 }
 
-void Adam::load_state_dict(const OptimizerState& state) {
-  std::vector<std::string> problems;
-  auto h = take_hyperparameters(state.hyperparameters, {"lr", "betas.0", "betas.1", "eps", "weight_decay", "amsgrad"},
-                                problems);
-  AdamOptions options = options_;
-  if (problems.empty()) {
-    options = {.lr = h["lr"], .beta1 = h["betas.0"], .beta2 = h["betas.1"], .eps = h["eps"],
-               .weight_decay = h["weight_decay"], .amsgrad = h["amsgrad"] != 0.0};
-    try {
-      check_options(options);
-    } catch (const ValueError& e) {
-      problems.push_back(e.what());
-    }
-  }
-  // The slots follow the loaded amsgrad, which decides whether max_exp_avg_sq is expected.
-  const AdamOptions previous = options_;
-  options_ = options;
-  load_slots(state.state, slots(), problems);
-  if (!problems.empty()) options_ = previous;
-  throw_if_any("Adam", problems);
+template <typename Options>
+Options AdamFamily<Options>::from_hyperparameters(const std::map<std::string, double>& h) const {
+  return {.lr = h.at("lr"), .beta1 = h.at("betas.0"), .beta2 = h.at("betas.1"), .eps = h.at("eps"),
+          .weight_decay = h.at("weight_decay"), .amsgrad = h.at("amsgrad") != 0.0};
 }
 
-}  // namespace fovea::optim
+template class AdamFamily<AdamOptions>;
+template class AdamFamily<AdamWOptions>;
+
+}  // namespace fovea::optim::detail

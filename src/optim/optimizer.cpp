@@ -7,12 +7,32 @@
 
 namespace fovea::optim {
 
-Optimizer::Optimizer(std::vector<Tensor> params) : params_(std::move(params)) {
-  if (params_.empty()) throw ValueError("optimizer got an empty parameter list");
-  for (size_t i = 0; i < params_.size(); ++i)
+Optimizer::Optimizer(const std::vector<std::vector<Tensor>>& groups) {
+  FOVEA_CHECK(!groups.empty(), ValueError, "optimizer got an empty list of parameter groups");
+  for (size_t g = 0; g < groups.size(); ++g) {
+    FOVEA_CHECK(!groups[g].empty(), ValueError, "optimizer got an empty parameter list",
+                groups.size() > 1 ? " in group " + std::to_string(g) : std::string());
+    for (const Tensor& p : groups[g]) {
+      params_.push_back(p);
+      group_of_.push_back(g);
+    }
+  }
+  for (size_t i = 0; i < params_.size(); ++i) {
     if (!params_[i].defined() || !params_[i].is_leaf())
       throw ValueError("optimizer parameter " + std::to_string(i) + " is not a defined leaf tensor");
+    // torch: "some parameters appear in more than one parameter group"; a tensor stepped twice
+    // would also be updated twice a step.
+    for (size_t j = 0; j < i; ++j)
+      FOVEA_CHECK(params_[j].impl() != params_[i].impl(), ValueError, "optimizer parameter ", i, " is parameter ", j,
+                  " again (a parameter may appear once, in one group)");
+  }
 }
+
+double Optimizer::momentum(size_t) const {
+  throw ValueError(std::string(name()) + " has no momentum (expected an optimizer with momentum or betas)");
+}
+
+void Optimizer::set_momentum(size_t group, double) { momentum(group); }
 
 void Optimizer::zero_grad() {
   for (Tensor& p : params_) p.set_grad(Tensor());
@@ -28,7 +48,7 @@ NamedTensors Optimizer::save_slots(const std::vector<Slot>& slots) const {
   NamedTensors out;
   for (size_t i = 0; i < params_.size(); ++i)
     for (const Slot& slot : slots)
-      if ((*slot.tensors)[i].defined())
+      if ((!slot.applies || slot.applies(i)) && (*slot.tensors)[i].defined())
         out.emplace_back("state." + std::to_string(i) + "." + slot.name, (*slot.tensors)[i]);
   return out;
 }
@@ -61,7 +81,7 @@ void Optimizer::load_slots(const NamedTensors& state, const std::vector<Slot>& s
     const std::string name = key.substr(dot + 1);
     size_t s = 0;
     while (s < slots.size() && slots[s].name != name) ++s;
-    if (s == slots.size()) {
+    if (s == slots.size() || (slots[s].applies && !slots[s].applies(index))) {
       problems.push_back("unexpected state '" + key + "'");
       continue;
     }
@@ -83,9 +103,12 @@ void Optimizer::load_slots(const NamedTensors& state, const std::vector<Slot>& s
     given[index][s] = &t;
   }
   for (size_t i = 0; i < params_.size(); ++i) {
-    size_t present = 0;
-    for (const Tensor* t : given[i]) present += t != nullptr;
-    if (present != 0 && present != slots.size())
+    size_t present = 0, expected = 0;
+    for (size_t s = 0; s < slots.size(); ++s) {
+      present += given[i][s] != nullptr;
+      expected += !slots[s].applies || slots[s].applies(i);
+    }
+    if (present != 0 && present != expected)
       problems.push_back("parameter " + std::to_string(i) + " has only part of its state");
   }
   if (!problems.empty()) return;
@@ -97,17 +120,18 @@ void Optimizer::load_slots(const NamedTensors& state, const std::vector<Slot>& s
 
 std::map<std::string, double> Optimizer::take_hyperparameters(const std::map<std::string, double>& given,
                                                              const std::vector<std::string>& names,
+                                                             const std::string& where,
                                                              std::vector<std::string>& problems) {
   std::map<std::string, double> out;
   for (const std::string& name : names) {
     auto it = given.find(name);
     if (it == given.end())
-      problems.push_back("missing hyperparameter '" + name + "'");
+      problems.push_back(where + "missing hyperparameter '" + name + "'");
     else
       out[name] = it->second;
   }
   for (auto& [name, value] : given)
-    if (!out.count(name)) problems.push_back("unexpected hyperparameter '" + name + "'");
+    if (!out.count(name)) problems.push_back(where + "unexpected hyperparameter '" + name + "'");
   return out;
 }
 

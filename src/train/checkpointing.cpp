@@ -38,6 +38,8 @@ io::Checkpoint capture(const Run& run, const std::vector<EpochReport>& history, 
   c.model = run.model.state_dict();
   c.optimizer_type = run.optimizer_type;
   c.optimizer = run.optimizer.state_dict();
+  if (run.scheduler) c.scheduler = run.scheduler->state_dict();
+  if (run.plateau) c.scheduler = run.plateau->state_dict();
   c.epoch = at.epoch;
   c.step = at.steps;
   c.epoch_step = at.step_in_epoch;
@@ -100,6 +102,11 @@ FitOptions restore(const io::Checkpoint& checkpoint, const std::string& path, Ru
   if (checkpoint.metrics.size() != static_cast<size_t>(checkpoint.epoch))
     problems.push_back("epoch " + std::to_string(checkpoint.epoch) + " with " +
                        std::to_string(checkpoint.metrics.size()) + " rows of metrics");
+  const bool has_scheduler = run.scheduler || run.plateau;
+  if (has_scheduler && checkpoint.scheduler.empty())
+    problems.push_back("no scheduler state in the checkpoint, a scheduler here");
+  if (!has_scheduler && !checkpoint.scheduler.empty())
+    problems.push_back("a scheduler state in the checkpoint, no scheduler here");
   if (!problems.empty()) {
     std::string joined;
     for (const std::string& p : problems) joined += (joined.empty() ? "" : "; ") + p;
@@ -110,6 +117,9 @@ FitOptions restore(const io::Checkpoint& checkpoint, const std::string& path, Ru
   try {
     run.optimizer.load_state_dict(checkpoint.optimizer);  // first: its shapes are the model's too
     run.model.load_state_dict(checkpoint.model);
+    // After the optimizer: a scheduler's lrs are the optimizer's, which its state sets back.
+    if (run.scheduler) run.scheduler->load_state_dict(checkpoint.scheduler);
+    if (run.plateau) run.plateau->load_state_dict(checkpoint.scheduler);
     Generator default_state, shuffle_state;
     default_state.set_state(checkpoint.generators.at(kDefaultGenerator));
     shuffle_state.set_state(checkpoint.generators.at(kShuffleGenerator));

@@ -30,7 +30,22 @@ TEST(Cli, UnknownFlag) { expect_one_line_error(run("train --bogus 3 " + kData), 
 TEST(Cli, BatchSizeZero) { expect_one_line_error(run("train --batch-size 0 " + kData), "--batch-size"); }
 TEST(Cli, NegativeLearningRate) { expect_one_line_error(run("train --lr -0.1 " + kData), "--lr"); }
 TEST(Cli, NotANumber) { expect_one_line_error(run("train --epochs ten " + kData), "--epochs"); }
-TEST(Cli, UnknownOptimizer) { expect_one_line_error(run("train --optimizer rmsprop " + kData), "--optimizer"); }
+TEST(Cli, UnknownOptimizer) {
+  Result r = run("train --optimizer lamb " + kData);
+  expect_one_line_error(r, "--optimizer");
+  EXPECT_NE(r.err.find("rmsprop"), std::string::npos) << "lists the valid names: " << r.err;
+}
+TEST(Cli, UnknownScheduler) {
+  Result r = run("train --scheduler warmup " + kData);
+  expect_one_line_error(r, "--scheduler");
+  EXPECT_NE(r.err.find("onecycle"), std::string::npos) << "lists the valid names: " << r.err;
+}
+TEST(Cli, SchedulerFlagsOfAnotherSchedulerAreRefused) {
+  expect_one_line_error(run("train --scheduler cosine --step-size 3 " + kData), "--step-size applies to --scheduler step");
+  expect_one_line_error(run("train --gamma 0.5 " + kData), "--gamma applies to --scheduler step, multistep");
+  expect_one_line_error(run("train --scheduler multistep " + kData), "needs --milestones");
+  expect_one_line_error(run("train --weight-decay -1 " + kData), "--weight-decay");
+}
 TEST(Cli, MomentumWithAdamIsRefused) {
   expect_one_line_error(run("train --optimizer adam --momentum 0.9 " + kData), "--momentum");
 }

@@ -48,9 +48,15 @@ class TrainEval : public ::testing::Test {
 }  // namespace
 
 TEST_F(TrainEval, ResumedRunsPrintTheSameEpochLinesAsOneThatNeverStopped) {
-  for (const std::string optimizer : {"sgd", "adam"}) {
+  // The optimizer and scheduler flags of each run ("plateau" steps on the test loss; cosine gets a
+  // --t-max: by default it anneals over --epochs, which differ between the runs here).
+  const std::vector<std::string> configurations = {
+      "sgd", "adam", "adamw --scheduler step --step-size 1 --gamma 0.5",
+      "rmsprop --weight-decay 0.001 --scheduler cosine --t-max 4", "sgd --scheduler plateau --patience 0 --gamma 0.5"};
+  for (size_t k = 0; k < configurations.size(); ++k) {
+    const std::string optimizer = configurations[k];
     SCOPED_TRACE(optimizer);
-    const std::string ck = dir / ("ck_" + optimizer + ".safetensors");
+    const std::string ck = dir / ("ck_" + std::to_string(k) + ".safetensors");
     CliResult whole = run_cli("train --epochs 4 --optimizer " + optimizer + common());
     CliResult first = run_cli("train --epochs 2 --optimizer " + optimizer + " --checkpoint " + ck + common());
     // The resumed run takes the optimizer and the other settings from the checkpoint.
@@ -94,7 +100,13 @@ TEST_F(TrainEval, ACheckpointFromAnotherConfigurationIsRefusedAndLeftAlone) {
                         "lr 0.001 in the checkpoint, 0.1 here");
   expect_one_line_error(run_cli("train --resume " + ck + " --epochs 2 --optimizer adam" + common()), "optimizer");
   expect_one_line_error(run_cli("train --resume " + ck + " --epochs 1" + common()), "1 epochs done already");
+  expect_one_line_error(run_cli("train --resume " + ck + " --epochs 2 --scheduler step" + common()),
+                        "scheduler step here, not in the checkpoint");
   EXPECT_EQ(read_bytes(ck), before) << "a refused resume changed the checkpoint";
+  // OneCycleLR is sized for --epochs: resuming it for more epochs is another schedule.
+  const std::string one_cycle = dir / "one_cycle.safetensors";
+  ASSERT_EQ(run_cli("train --epochs 1 --scheduler onecycle --checkpoint " + one_cycle + common()).exit_code, 0);
+  expect_one_line_error(run_cli("train --resume " + one_cycle + " --epochs 2" + common()), "'total_steps' is 16");
 }
 
 TEST_F(TrainEval, BadModelAndCheckpointFilesAreOneLineEach) {
@@ -133,8 +145,10 @@ TEST_F(TrainEval, InterruptedMidEpochTheCheckpointGoesOnExactly) {
   std::filesystem::create_directory(long_epochs);
   write_small_split(long_epochs, true, 2048);
   write_small_split(long_epochs, false, 256);
-  // 128 steps an epoch: the signal lands early in the first.
-  const std::string flags = " --data " + long_epochs + " --no-download --threads 2 --fixed-threads --batch-size 16 --optimizer adam";
+  // 128 steps an epoch: the signal lands early in the first. OneCycleLR steps after every batch,
+  // so the resumed run's lrs (and Adam's beta1, which it cycles) must come back mid-epoch too.
+  const std::string flags = " --data " + long_epochs +
+                            " --no-download --threads 2 --fixed-threads --batch-size 16 --optimizer adamw --scheduler onecycle";
   const std::string ck = dir / "ck.safetensors";
   CliResult whole = run_cli("train --epochs 2" + flags);
   ASSERT_EQ(whole.exit_code, 0) << whole.err;

@@ -74,7 +74,7 @@ TEST(Checkpoint, ResumeGoesOnExactly) {
   EXPECT_EQ(loaded.step, 3);
   EXPECT_EQ(loaded.metrics, c.metrics);
   EXPECT_EQ(loaded.config, c.config);
-  EXPECT_EQ(loaded.optimizer.hyperparameters, c.optimizer.hyperparameters);  // 1e-3 etc. exactly
+  EXPECT_EQ(loaded.optimizer.param_groups, c.optimizer.param_groups);  // 1e-3 etc. exactly
   manual_seed(99);  // a fresh process: other initial weights, another generator state
   models::CNNNet resumed;
   optim::Adam resumed_opt(resumed.parameters(), {.lr = 0.5});

@@ -73,7 +73,7 @@ TEST(OptimState, SgdStateIsTorchsStructure) {
   step_n(sgd, p, 1, 0);
   optim::OptimizerState s = sgd.state_dict();
   EXPECT_EQ(keys(s.state), (std::vector<std::string>{"state.0.momentum_buffer", "state.1.momentum_buffer"}));
-  EXPECT_EQ(s.hyperparameters, (std::map<std::string, double>{
+  EXPECT_EQ(s.param_groups[0], (std::map<std::string, double>{
                                    {"lr", 0.1}, {"momentum", 0.9}, {"dampening", 0}, {"weight_decay", 0}, {"nesterov", 0}}));
 }
 
@@ -87,8 +87,8 @@ TEST(OptimState, AdamStateIsTorchsStructure) {
                                                      "state.1.exp_avg_sq", "state.1.max_exp_avg_sq"}));
   EXPECT_EQ(s.state[0].second.shape(), Shape{});
   EXPECT_EQ(s.state[0].second.item(), 2.0f);
-  EXPECT_EQ(s.hyperparameters.at("betas.1"), 0.999);
-  EXPECT_EQ(s.hyperparameters.at("amsgrad"), 1.0);
+  EXPECT_EQ(s.param_groups[0].at("betas.1"), 0.999);
+  EXPECT_EQ(s.param_groups[0].at("amsgrad"), 1.0);
 }
 
 TEST(OptimState, SgdResumesExactly) {
@@ -116,9 +116,9 @@ TEST(OptimState, BadStateNamesEveryProblemAndChangesNothing) {
   bad.state.emplace_back("state.1.momentum", full({2}, 0));   // not Adam's
   bad.state.emplace_back("nonsense", full({1}, 0));
   bad.state[3].second = full({3}, 0);                         // state.1.step: a 0-d tensor expected
-  bad.hyperparameters.erase("eps");
-  bad.hyperparameters["lr"] = -1;
-  bad.hyperparameters["momentum"] = 0.9;
+  bad.param_groups[0].erase("eps");
+  bad.param_groups[0]["lr"] = -1;
+  bad.param_groups[0]["momentum"] = 0.9;
   std::string err = load_error(adam, bad);
   for (const char* expected : {"Adam.load_state_dict", "missing hyperparameter 'eps'", "unexpected hyperparameter 'momentum'",
                                "past the 2 parameters", "unexpected state 'state.1.momentum'",
@@ -133,7 +133,7 @@ TEST(OptimState, BadStateNamesEveryProblemAndChangesNothing) {
   EXPECT_NE(load_error(adam, half).find("'state.0.step' is 0.5"), std::string::npos);
   // An invalid hyperparameter alone is refused too.
   optim::OptimizerState bad_lr = adam.state_dict();
-  bad_lr.hyperparameters["lr"] = -1;
+  bad_lr.param_groups[0]["lr"] = -1;
   EXPECT_NE(load_error(adam, bad_lr).find("invalid learning rate"), std::string::npos);
 
   optim::OptimizerState after = adam.state_dict();

@@ -81,6 +81,13 @@ TEST_F(CheckpointHostile, JsonFieldsAreBoundedInDepthAndSize) {
   expect_refused("optimizer.hyperparameters", "{\"lr\":0.1,\"lr\":10}",
                  {"'optimizer.hyperparameters' lists the key 'lr' twice"});
   expect_refused("metrics", "[{\"loss\":1},{\"loss\":1,\"loss\":2}]", {"'metrics' lists the key 'loss' twice"});
+  // Parameter groups: 1, 2, ... beside group 0's "optimizer.hyperparameters", nothing else.
+  expect_refused("optimizer.param_groups.2", "{\"lr\":0.1}", {"'optimizer.param_groups.2' is not a parameter group"});
+  expect_refused("optimizer.param_groups.0", "{\"lr\":0.1}", {"'optimizer.param_groups.0'", "group 0 is"});
+  expect_refused("optimizer.param_groups.1", "{\"lr\":\"fast\"}", {"optimizer.param_groups.1"});
+  expect_refused("scheduler.best", std::string(5000, '1'), {"'scheduler.best' is 5000 bytes, expected at most 4096"});
+  write("optimizer.param_groups.1", "{\"lr\":0.5}");
+  EXPECT_EQ(io::load_checkpoint(path_).optimizer.param_groups.size(), 2u);
   // Near the limit: 7,000 rows of 6 metrics (91,001 values, keys included) load.
   std::string ok = "[";
   for (int i = 0; i < 7000; ++i) ok += std::string(i ? "," : "") + "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6}";

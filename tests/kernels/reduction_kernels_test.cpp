@@ -233,5 +233,41 @@ TEST(KernelOptim, AdamMatchesReferenceBitForBit) {
     }
 }
 
+TEST(KernelOptim, AdamWScaleMatchesReferenceBitForBit) {
+  const int64_t n = 40003;
+  const auto g = random_vector(n, 20);
+  auto w1 = random_vector(n, 21), w2 = w1;
+  std::vector<float> m1(n, 0.0f), v1(n, 0.0f), m2 = m1, v2 = v1;
+  AdamStep h{0.9f, 0.999f, 1e-8f, 0.0f, float(1e-3 / 0.1), float(std::sqrt(1.0 - 0.999))};
+  h.param_scale = float(1.0 - 1e-3 * 0.01);
+  cpu::adam_update(n, w1.data(), g.data(), m1.data(), v1.data(), nullptr, h);
+  ref::adam_update(n, w2.data(), g.data(), m2.data(), v2.data(), nullptr, h);
+  EXPECT_EQ(std::memcmp(w1.data(), w2.data(), n * sizeof(float)), 0);
+  // The scale is applied: without it the weights differ.
+  auto w3 = random_vector(n, 21);
+  std::vector<float> m3(n, 0.0f), v3(n, 0.0f);
+  h.param_scale = 1.0f;
+  ref::adam_update(n, w3.data(), g.data(), m3.data(), v3.data(), nullptr, h);
+  EXPECT_NE(std::memcmp(w1.data(), w3.data(), n * sizeof(float)), 0);
+}
+
+TEST(KernelOptim, RMSpropMatchesReferenceBitForBit) {
+  const int64_t n = 40003;
+  const auto g = random_vector(n, 22);
+  for (bool centered : {false, true})
+    for (float momentum : {0.0f, 0.9f})
+      for (float decay : {0.0f, 0.01f}) {
+        auto w1 = random_vector(n, 23), w2 = w1;
+        std::vector<float> s1(n, 0.0f), a1(n, 0.0f), b1(n, 0.0f), s2 = s1, a2 = a1, b2 = b1;
+        const RMSpropStep h{1e-2f, 0.99f, float(1.0 - 0.99), 1e-8f, decay, momentum, centered};
+        for (int t = 1; t <= 3; ++t) {
+          cpu::rmsprop_update(n, w1.data(), g.data(), s1.data(), a1.data(), b1.data(), h);
+          ref::rmsprop_update(n, w2.data(), g.data(), s2.data(), a2.data(), b2.data(), h);
+        }
+        EXPECT_EQ(std::memcmp(w1.data(), w2.data(), n * sizeof(float)), 0)
+            << "centered " << centered << " momentum " << momentum << " decay " << decay;
+      }
+}
+
 }  // namespace
 }  // namespace fovea::kernels

@@ -3,7 +3,9 @@
 // safetensors file (so any safetensors reader can open it):
 //   tensors   "model.<key>" (the model's state_dict) and "optimizer.<key>" (its state)
 //   metadata  "fovea.checkpoint" (the format's version), "optimizer.type",
-//             "optimizer.hyperparameters", "epoch", "step", "epoch_step", "partial_metrics",
+//             "optimizer.hyperparameters" (parameter group 0: a checkpoint of one group reads as
+//             it always did), "optimizer.param_groups.<g>" (groups 1, 2, ...),
+//             "scheduler.<key>" (the LR scheduler's state_dict, when there is one), "epoch", "step", "epoch_step", "partial_metrics",
 //             "generator.<name>" (each generator's get_state()), "metrics" and "config" (JSON)
 // It is written atomically (support/atomic_file.hpp): a run killed mid-save leaves the previous
 // checkpoint, whole.
@@ -28,6 +30,7 @@ struct Checkpoint {
   int64_t epoch_step = 0;
   std::map<std::string, double> partial_metrics;
   std::map<std::string, std::string> generators;  // name -> Generator::get_state()
+  std::map<std::string, std::string> scheduler;   // optim::LRScheduler::state_dict(); empty: none
   std::vector<std::map<std::string, double>> metrics;  // one row per completed epoch
   std::map<std::string, std::string> config;           // the run's settings, by flag name
 };

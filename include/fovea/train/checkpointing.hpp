@@ -5,7 +5,8 @@
 //
 // What makes that exact: the weights, the optimizer's state, the default generator (which drew
 // the initial weights and draws every dropout mask) and the training loader's shuffle generator,
-// all taken between epochs, when no pass is under way.
+// all taken between epochs, when no pass is under way; and the learning-rate scheduler's state
+// when the run has one.
 #include <map>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "fovea/io/checkpoint.hpp"
 #include "fovea/nn/module.hpp"
 #include "fovea/optim/optimizer.hpp"
+#include "fovea/optim/scheduler.hpp"
 #include "fovea/train/trainer.hpp"
 
 namespace fovea::train {
@@ -27,6 +29,10 @@ struct Run {
   // The settings that decide the run's numbers (batch size, learning rate, seed, ...), as text by
   // flag name. A checkpoint resumes only into a run whose settings are the same.
   std::map<std::string, std::string> config;
+  // The run's learning-rate scheduler, if any (at most one of the two): its state goes in the
+  // checkpoint and comes back on restore.
+  optim::LRScheduler* scheduler = nullptr;
+  optim::ReduceLROnPlateau* plateau = nullptr;
 };
 
 // A checkpoint of `run` between epochs; `history` holds the epochs done so far (at least one).
@@ -40,7 +46,8 @@ io::Checkpoint capture(const Run& run, const std::vector<EpochReport>& history, 
 std::vector<EpochReport> history(const io::Checkpoint& checkpoint);
 
 // Checks that `checkpoint` (read from `path`, named in errors) fits `run` -- the same optimizer,
-// the same settings -- and only then restores the model, the optimizer and both generators.
+// the same settings -- and only then restores the model, the optimizer (then the scheduler) and
+// both generators.
 // Throws one ValueError naming every setting that differs. Returns the FitOptions start fields
 // (start_epoch, start_step, start_step_in_epoch, start_partial, start_seconds) for fit to go on
 // from.

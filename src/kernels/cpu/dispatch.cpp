@@ -215,5 +215,9 @@ void adam_update(int64_t n, float* weight, const float* grad, float* exp_avg, fl
                  float* max_exp_avg_sq, const AdamStep& step) {
   table().adam_update(n, weight, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step);
 }
+void rmsprop_update(int64_t n, float* weight, const float* grad, float* square_avg, float* grad_avg,
+                    float* momentum_buffer, const RMSpropStep& step) {
+  table().rmsprop_update(n, weight, grad, square_avg, grad_avg, momentum_buffer, step);
+}
 
 }  // namespace fovea::kernels::cpu

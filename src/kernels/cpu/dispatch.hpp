@@ -81,7 +81,7 @@ void sum_rows(int64_t rows, int64_t cols, const float* x, float* out);
   X(softmax_forward) X(softmax_backward)                                                                \
   X(regression_loss_forward) X(regression_loss_backward) X(bce_with_logits_forward)                     \
   X(bce_with_logits_backward) X(nll_loss_rows) X(nll_loss_rows_backward)       \
-  X(adam_update)
+  X(adam_update) X(rmsprop_update)
 
 // The per-ISA definitions have the entry points' types: `decltype(cpu::relu_forward) relu_forward;`
 // declares cpu::avx2::relu_forward(int64_t, const float*, float*).

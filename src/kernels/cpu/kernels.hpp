@@ -193,6 +193,10 @@ void sgd_update(int64_t n, float* weight, const float* grad, float* buffer, floa
 // when not null: amsgrad) and the weight.
 void adam_update(int64_t n, float* weight, const float* grad, float* exp_avg, float* exp_avg_sq,
                  float* max_exp_avg_sq, const AdamStep& step);
+// torch.optim.RMSprop for one parameter of n elements: grad_avg is used only when centered,
+// momentum_buffer only when momentum > 0 (both start at zeros, as torch's).
+void rmsprop_update(int64_t n, float* weight, const float* grad, float* square_avg, float* grad_avg,
+                    float* momentum_buffer, const RMSpropStep& step);
 
 // ---- elementwise math (issue 10): row kernels, the ops in kernels/elementwise_ops.hpp ----
 // Each works on n elements of one row; p and q are the op's scalar parameters. An input `step` is 1 (consecutive elements) or 0 (the

@@ -110,5 +110,7 @@ void nll_loss_rows_backward(int64_t rows, int64_t classes, const int64_t* target
                             int64_t ignore_index, const float* grad_loss, float* grad_x);
 void adam_update(int64_t n, float* weight, const float* grad, float* exp_avg, float* exp_avg_sq,
                  float* max_exp_avg_sq, const AdamStep& step);
+void rmsprop_update(int64_t n, float* weight, const float* grad, float* square_avg, float* grad_avg,
+                    float* momentum_buffer, const RMSpropStep& step);
 
 }  // namespace fovea::kernels::reference

@@ -13,11 +13,12 @@ constexpr int64_t kParallelThreshold = 1 << 15;
 
 void adam_update(int64_t n, float* w, const float* g, float* m, float* v, float* vmax, const AdamStep& h) {
   const float b1 = h.beta1, b2 = h.beta2, eps = h.eps, decay = h.weight_decay, step_size = h.step_size,
-              bias2_sqrt = h.bias2_sqrt;
+              bias2_sqrt = h.bias2_sqrt, scale = h.param_scale;
   // Same operations in the same order as torch.optim.Adam (single-tensor), so results match to
   // rounding.
 #pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
   for (int64_t k = 0; k < n; ++k) {
+    if (scale != 1.0f) w[k] *= scale;  // AdamW: param.mul_(1 - lr * weight_decay) first
     const float d = decay != 0.0f ? g[k] + decay * w[k] : g[k];
     m[k] = b1 * m[k] + (1.0f - b1) * d;
     v[k] = b2 * v[k] + (1.0f - b2) * d * d;
