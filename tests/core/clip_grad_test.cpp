@@ -8,40 +8,21 @@
 #include "fovea/error.hpp"
 #include "fovea/io/safetensors.hpp"
 #include "fovea/nn/utils.hpp"
+#include "support/expect_tensor.hpp"
+#include "support/fixture_file.hpp"
 
 using namespace fovea;
+using fovea::testing::error_of;
+using fovea::testing::expect_contains;
 
 namespace {
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const ValueError& e) {
-    return e.what();
-  }
-  return "(no ValueError)";
-}
-
-void expect_error(const std::string& message, std::initializer_list<const char*> parts) {
-  for (const char* part : parts) EXPECT_NE(message.find(part), std::string::npos) << part << " in: " << message;
-}
 
 Tensor param(std::vector<float> values) {
   const auto n = static_cast<int64_t>(values.size());
   return from_vector(values, {n}).requires_grad_();
 }
 
-const std::map<std::string, Tensor>& fixtures() {
-  static const auto f = io::load_safetensors(std::string(FOVEA_FIXTURES_DIR) + "/optim.safetensors");
-  return f;
-}
-
-Tensor fx(const std::string& name) {
-  auto it = fixtures().find(name);
-  if (it == fixtures().end()) throw std::runtime_error("fixture " + name + " missing");
-  return it->second;
-}
+Tensor fx(const std::string& name) { return fovea::testing::fixture("optim.safetensors", name); }
 
 // Parameters whose gradients are the fixture's.
 std::vector<Tensor> with_fixture_grads() {
@@ -102,10 +83,10 @@ TEST(ClipGrad, NormIsTorchsAndScalesOnlyWhenAbove) {
   EXPECT_EQ(nn::utils::clip_grad_norm_({no_grad}, 1.0), 0.0);
 
   b.set_grad(from_vector({std::numeric_limits<float>::infinity()}, {1}));
-  expect_error(error_of([&] { nn::utils::clip_grad_norm_(ps, 1.0, 2.0, true); }),
+  expect_contains(error_of<ValueError>([&] { nn::utils::clip_grad_norm_(ps, 1.0, 2.0, true); }),
                {"clip_grad_norm_", "total norm", "inf", "error_if_nonfinite"});
   EXPECT_EQ(a.grad().to_vector(), (std::vector<float>{3, 4}));
-  expect_error(error_of([&] { nn::utils::clip_grad_norm_(ps, 1.0, -2.0); }), {"clip_grad_norm_", "norm_type"});
+  expect_contains(error_of<ValueError>([&] { nn::utils::clip_grad_norm_(ps, 1.0, -2.0); }), {"clip_grad_norm_", "norm_type"});
 }
 
 TEST(ClipGrad, ValueClampsEveryElement) {
@@ -113,5 +94,5 @@ TEST(ClipGrad, ValueClampsEveryElement) {
   a.set_grad(from_vector({-3, 0.5f, 2}, {3}));
   nn::utils::clip_grad_value_({a}, 1.0);
   EXPECT_EQ(a.grad().to_vector(), (std::vector<float>{-1, 0.5f, 1}));
-  expect_error(error_of([&] { nn::utils::clip_grad_value_({a}, -1.0); }), {"clip_grad_value_", "clip_value"});
+  expect_contains(error_of<ValueError>([&] { nn::utils::clip_grad_value_({a}, -1.0); }), {"clip_grad_value_", "clip_value"});
 }

@@ -7,25 +7,14 @@
 
 #include "fovea/error.hpp"
 #include "fovea/optim/optimizer.hpp"
+#include "support/expect_tensor.hpp"
 
 using namespace fovea;
+using fovea::testing::error_of;
+using fovea::testing::expect_contains;
 using namespace fovea::optim;
 
 namespace {
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const ValueError& e) {
-    return e.what();
-  }
-  return "(no ValueError)";
-}
-
-void expect_error(const std::string& message, std::initializer_list<const char*> parts) {
-  for (const char* part : parts) EXPECT_NE(message.find(part), std::string::npos) << part << " in: " << message;
-}
 
 Tensor param(std::vector<float> values) {
   const auto n = static_cast<int64_t>(values.size());
@@ -61,7 +50,7 @@ TEST(OptimGroups, LrIsReadableAndSettable) {
   EXPECT_EQ(adam.param_groups()[1].options.lr, 0.05);
   adam.options(0).lr = 0.3;  // as torch's optimizer.param_groups[0]["lr"] = 0.3
   EXPECT_EQ(adam.lr(), 0.3);
-  expect_error(error_of([&] { adam.set_lr(0, -1.0); }), {"Adam.set_lr", "invalid learning rate -1"});
+  expect_contains(error_of<ValueError>([&] { adam.set_lr(0, -1.0); }), {"Adam.set_lr", "invalid learning rate -1"});
   EXPECT_THROW(adam.set_lr(2, 0.1), IndexError);
   EXPECT_EQ(adam.lr(0), 0.3);
 }
@@ -90,11 +79,11 @@ TEST(OptimGroups, StateDictCarriesEveryGroupAndLoadsBack) {
 
   // Another number of groups, and a group with bad values: one error for all, nothing changes.
   RMSprop one_group(std::vector<Tensor>{param({1, 2}), param({3})});
-  expect_error(error_of([&] { one_group.load_state_dict(s); }), {"RMSprop.load_state_dict", "2 parameter groups given, 1 expected"});
+  expect_contains(error_of<ValueError>([&] { one_group.load_state_dict(s); }), {"RMSprop.load_state_dict", "2 parameter groups given, 1 expected"});
   OptimizerState bad = s;
   bad.param_groups[1]["alpha"] = -1;
   bad.param_groups[0].erase("eps");
-  expect_error(error_of([&] { resumed.load_state_dict(bad); }),
+  expect_contains(error_of<ValueError>([&] { resumed.load_state_dict(bad); }),
                {"param_groups[0]: missing hyperparameter 'eps'", "param_groups[1]: RMSprop: invalid alpha -1"});
   EXPECT_EQ(resumed.options(1).alpha, 0.99);
 }
@@ -113,26 +102,26 @@ TEST(OptimGroups, SingleGroupStateOfTheOldFormatStillLoads) {
 
 TEST(OptimGroups, BadGroupsAreRefused) {
   Tensor a = param({1});
-  expect_error(error_of([&] { SGD(std::vector<SGD::Group>{}); }), {"empty list of parameter groups"});
-  expect_error(error_of([&] { SGD(std::vector<SGD::Group>{{{a}, {}}, {{}, {}}}); }), {"empty parameter list in group 1"});
-  expect_error(error_of([&] { SGD(std::vector<SGD::Group>{{{a}, {}}, {{a}, {}}}); }), {"parameter 1 is parameter 0 again"});
-  expect_error(error_of([&] { SGD(std::vector<SGD::Group>{{{a}, {}}, {{param({2})}, {.lr = -0.1}}}); }),
+  expect_contains(error_of<ValueError>([&] { SGD(std::vector<SGD::Group>{}); }), {"empty list of parameter groups"});
+  expect_contains(error_of<ValueError>([&] { SGD(std::vector<SGD::Group>{{{a}, {}}, {{}, {}}}); }), {"empty parameter list in group 1"});
+  expect_contains(error_of<ValueError>([&] { SGD(std::vector<SGD::Group>{{{a}, {}}, {{a}, {}}}); }), {"parameter 1 is parameter 0 again"});
+  expect_contains(error_of<ValueError>([&] { SGD(std::vector<SGD::Group>{{{a}, {}}, {{param({2})}, {.lr = -0.1}}}); }),
                {"SGD", "invalid learning rate -0.1"});
 }
 
 TEST(OptimGroups, BadArgumentsNameTheClassAndTheArgument) {
   std::vector<Tensor> p = {param({1})};
-  expect_error(error_of([&] { AdamW(p, {.lr = -1}); }), {"AdamW", "learning rate", "-1"});
-  expect_error(error_of([&] { AdamW(p, {.beta1 = 1.0}); }), {"AdamW", "beta parameter at index 0", "[0, 1)"});
-  expect_error(error_of([&] { AdamW(p, {.beta2 = -0.1}); }), {"AdamW", "beta parameter at index 1"});
-  expect_error(error_of([&] { AdamW(p, {.eps = -1e-8}); }), {"AdamW", "epsilon"});
-  expect_error(error_of([&] { AdamW(p, {.weight_decay = -0.01}); }), {"AdamW", "weight_decay"});
-  expect_error(error_of([&] { Adam(p, {.beta2 = 1.0}); }), {"Adam:", "beta parameter at index 1"});
-  expect_error(error_of([&] { RMSprop(p, {.lr = -0.01}); }), {"RMSprop", "learning rate"});
-  expect_error(error_of([&] { RMSprop(p, {.alpha = -0.5}); }), {"RMSprop", "alpha", "-0.5"});
-  expect_error(error_of([&] { RMSprop(p, {.eps = -1}); }), {"RMSprop", "epsilon"});
-  expect_error(error_of([&] { RMSprop(p, {.weight_decay = -1}); }), {"RMSprop", "weight_decay"});
-  expect_error(error_of([&] { RMSprop(p, {.momentum = -0.9}); }), {"RMSprop", "momentum"});
+  expect_contains(error_of<ValueError>([&] { AdamW(p, {.lr = -1}); }), {"AdamW", "learning rate", "-1"});
+  expect_contains(error_of<ValueError>([&] { AdamW(p, {.beta1 = 1.0}); }), {"AdamW", "beta parameter at index 0", "[0, 1)"});
+  expect_contains(error_of<ValueError>([&] { AdamW(p, {.beta2 = -0.1}); }), {"AdamW", "beta parameter at index 1"});
+  expect_contains(error_of<ValueError>([&] { AdamW(p, {.eps = -1e-8}); }), {"AdamW", "epsilon"});
+  expect_contains(error_of<ValueError>([&] { AdamW(p, {.weight_decay = -0.01}); }), {"AdamW", "weight_decay"});
+  expect_contains(error_of<ValueError>([&] { Adam(p, {.beta2 = 1.0}); }), {"Adam:", "beta parameter at index 1"});
+  expect_contains(error_of<ValueError>([&] { RMSprop(p, {.lr = -0.01}); }), {"RMSprop", "learning rate"});
+  expect_contains(error_of<ValueError>([&] { RMSprop(p, {.alpha = -0.5}); }), {"RMSprop", "alpha", "-0.5"});
+  expect_contains(error_of<ValueError>([&] { RMSprop(p, {.eps = -1}); }), {"RMSprop", "epsilon"});
+  expect_contains(error_of<ValueError>([&] { RMSprop(p, {.weight_decay = -1}); }), {"RMSprop", "weight_decay"});
+  expect_contains(error_of<ValueError>([&] { RMSprop(p, {.momentum = -0.9}); }), {"RMSprop", "momentum"});
 }
 
 TEST(OptimGroups, AdamWDecaysApartFromTheGradient) {

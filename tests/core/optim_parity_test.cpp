@@ -8,22 +8,14 @@
 
 #include "fovea/io/safetensors.hpp"
 #include "fovea/optim/optimizer.hpp"
+#include "support/fixture_file.hpp"
 
 using namespace fovea;
 using namespace fovea::optim;
 
 namespace {
 
-const std::map<std::string, Tensor>& fixtures() {
-  static const auto f = io::load_safetensors(std::string(FOVEA_FIXTURES_DIR) + "/optim.safetensors");
-  return f;
-}
-
-Tensor fx(const std::string& name) {
-  auto it = fixtures().find(name);
-  if (it == fixtures().end()) throw std::runtime_error("fixture " + name + " missing");
-  return it->second;
-}
+Tensor fx(const std::string& name) { return fovea::testing::fixture("optim.safetensors", name); }
 
 std::vector<Tensor> initial_params() {
   return {fx("opt.init.p0").clone().requires_grad_(), fx("opt.init.p1").clone().requires_grad_()};

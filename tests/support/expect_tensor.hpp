@@ -3,6 +3,7 @@
 // and values at once, and the small tensors the examples are written on.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ std::string error_of(Fn fn) {
     return e.what();
   }
   return "(no error)";
+}
+
+// Each of `parts` appears in `message` (an error's text).
+inline void expect_contains(const std::string& message, std::initializer_list<const char*> parts) {
+  for (const char* part : parts) EXPECT_NE(message.find(part), std::string::npos) << part << " in: " << message;
 }
 
 inline void expect_values(const Tensor& t, const Shape& shape, const std::vector<float>& values) {
