@@ -18,6 +18,7 @@
 #include "fovea/io/safetensors.hpp"
 #include "fovea/io/save_load.hpp"
 #include "fovea/models/cnn_net.hpp"
+#include "fovea/models/lenet5.hpp"
 #include "fovea/nn/layers.hpp"
 #include "fovea/nn/module.hpp"
 #include "fovea/ops.hpp"
