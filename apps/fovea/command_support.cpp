@@ -10,6 +10,7 @@
 #include "command.hpp"
 #include "fovea/data/mnist.hpp"
 #include "fovea/data/transforms.hpp"
+#include "fovea/models/registry.hpp"
 #include "fovea/error.hpp"
 #include "fovea/models/cnn_net.hpp"
 
@@ -38,12 +39,12 @@ std::shared_ptr<data::Dataset> open_split(const DataFlags& f, bool train) {
 }
 
 void check_images_fit_model(const data::Dataset& split) {
-  const Shape expected = models::CNNNet::input_shape();
+  const Shape expected = models::model_input_shape();
   const Shape got = split.get(0).image.shape();
   if (got == expected) return;
   const auto* mnist_like = dynamic_cast<const data::MNISTLike*>(&split);
   const std::string where = mnist_like ? mnist_like->images_path() : std::string("the dataset");
-  throw ShapeError(where + ": images of shape " + to_string(got) + ", but the model (CNN_net) takes " +
+  throw ShapeError(where + ": images of shape " + to_string(got) + ", but fovea's models take " +
                    to_string(expected));
 }
 

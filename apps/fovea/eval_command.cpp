@@ -51,7 +51,7 @@ int run(const EvalFlags& f) {
   if (!f.logits.empty()) check_output_path("--logits", f.logits);
   cpu_isa();
   if (f.threads > 0) set_num_threads(checked_threads(f.threads));
-  auto model = inference::load_cnn_net(f.model);
+  nn::ModulePtr model = inference::load_model(f.model).model;
   std::shared_ptr<data::Dataset> test_set = open_split(f.data, /*train=*/false);
   const std::vector<std::string> names = test_set->classes();
   if (f.limit > 0) {

@@ -23,7 +23,7 @@ struct ExportFlags {
 
 int run(const ExportFlags& f) {
   check_output_path("--onnx", f.onnx);
-  auto model = inference::load_cnn_net(f.model);
+  nn::ModulePtr model = inference::load_model(f.model).model;
   io::OnnxExportOptions options;
   options.opset = f.opset;
   io::export_onnx(*model, f.onnx, options);

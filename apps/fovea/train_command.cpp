@@ -1,4 +1,4 @@
-// fovea train: the seed's job. Trains CNNNet, evaluates on the test split after each epoch and
+// fovea train: the seed's job. Trains a model (the seed's CNN_net unless --model names another), evaluates on the test split after each epoch and
 // prints the seed's lines; --save keeps the weights, --checkpoint keeps everything needed to go
 // on, --resume goes on from such a checkpoint exactly.
 #include <signal.h>
@@ -24,7 +24,8 @@
 #include "fovea/error.hpp"
 #include "fovea/io/checkpoint.hpp"
 #include "fovea/io/save_load.hpp"
-#include "fovea/models/cnn_net.hpp"
+#include "fovea/io/safetensors.hpp"
+#include "fovea/models/registry.hpp"
 #include "fovea/optim/optimizer.hpp"
 #include "fovea/optim/scheduler.hpp"
 #include "fovea/random.hpp"
@@ -47,6 +48,7 @@ struct TrainFlags {
   double lr = 1e-3;
   double momentum = 0.95;
   std::string optimizer = "sgd";
+  std::string model = "cnn";  // models/registry.hpp
   TrainingFlags training;  // --weight-decay, --scheduler and its arguments
   uint64_t seed = 0;
   int threads = 0;  // 0: OpenMP's default (one per core)
@@ -71,6 +73,9 @@ void add_flags(CLI::App& cmd, TrainFlags& f) {
   cmd.add_option("--test-batch-size", f.test_batch_size, "evaluation batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20))->capture_default_str();
   cmd.add_option("--lr", f.lr, "learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd.add_option("--momentum", f.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd.add_option("--model", f.model, "the network: cnn (the seed's CNN_net), lenet5 or lenet5-relu")
+      ->check(CLI::IsMember(models::model_names()))
+      ->capture_default_str();
   cmd.add_option("--optimizer", f.optimizer, "sgd, adam, adamw or rmsprop")
       ->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop"}))
       ->capture_default_str();
@@ -111,6 +116,8 @@ std::map<std::string, std::string> settings(const TrainFlags& f) {
                                             {"lr", exact_text(f.lr)},
                                             {"seed", std::to_string(f.seed)}};
   if (f.optimizer == "sgd") out["momentum"] = exact_text(f.momentum);
+  // Recorded only when not the seed's CNN: a checkpoint from before --model existed resumes.
+  if (f.model != models::kDefaultModel) out["model"] = f.model;
   add_training_settings(f.training, out);
   return out;
 }
@@ -126,6 +133,7 @@ void take_settings_from(const io::Checkpoint& c, const CLI::App& cmd, TrainFlags
   try {
     if (auto* v = text("dataset")) f.data.dataset = *v;
     if (auto* v = text("optimizer")) f.optimizer = *v;
+    if (auto* v = text("model")) f.model = *v;
     if (auto* v = text("batch-size")) f.batch_size = std::stoll(*v);
     if (auto* v = text("test-batch-size")) f.test_batch_size = std::stoll(*v);
     if (auto* v = text("lr")) f.lr = std::stod(*v);
@@ -135,6 +143,9 @@ void take_settings_from(const io::Checkpoint& c, const CLI::App& cmd, TrainFlags
   } catch (const std::exception&) {
     throw IOError(f.resume + ": the checkpoint's settings are malformed");
   }
+  const std::vector<std::string> known = models::model_names();
+  if (std::find(known.begin(), known.end(), f.model) == known.end())
+    throw IOError(f.resume + ": the checkpoint's model '" + f.model + "' is not one fovea knows");
   if (f.optimizer != "sgd" && f.optimizer != "adam" && f.optimizer != "adamw" && f.optimizer != "rmsprop")
     throw IOError(f.resume + ": the checkpoint's optimizer '" + f.optimizer +
                   "' is none of sgd, adam, adamw, rmsprop");
@@ -251,7 +262,8 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   data::DataLoader train_loader(train_set, {.batch_size = f.batch_size, .shuffle = true, .seed = f.seed});
   data::DataLoader test_loader(test_set, {.batch_size = f.test_batch_size});
 
-  models::CNNNet model;
+  const nn::ModulePtr model_ptr = models::create_model(f.model);
+  nn::Module& model = *model_ptr;
   auto [optimizer, optimizer_type] = make_optimizer(f.optimizer, f.lr, f.momentum, f.training, model.parameters());
   // Made before a restore, as a resumed torch run makes it: its first step sets the lrs, which
   // the optimizer's and its own loaded state then put back where the checkpoint was.
@@ -319,7 +331,8 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   if (!finished) return 128 + stop_signal.load();
   std::cout << "end training." << std::endl;
   if (!f.save.empty()) {
-    save(f.save, model);
+    // The name tells eval, predict and export which architecture to build (PyTorch ignores it).
+    io::save_safetensors(f.save, model.state_dict(), {{models::kModelNameKey, f.model}});
     std::cout << "saved the weights to " << f.save << std::endl;
   }
   return 0;

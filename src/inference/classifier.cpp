@@ -41,9 +41,9 @@ std::vector<std::pair<int64_t, float>> Prediction::top(int64_t k) const {
   return out;
 }
 
-Classifier::Classifier(const std::string& model_path) : model_(load_cnn_net(model_path)) {}
+Classifier::Classifier(const std::string& model_path) : model_(load_model(model_path).model) {}
 
-Classifier::Classifier(std::shared_ptr<models::CNNNet> model) : model_(std::move(model)) {
+Classifier::Classifier(nn::ModulePtr model) : model_(std::move(model)) {
   if (!model_) throw ValueError("Classifier: no model given");
   model_->eval();
 }

@@ -36,7 +36,7 @@ TEST(InputChecks, ImagesOfAnotherSizeAreRefusedNamingTheFileBeforeTraining) {
   write_split(dir.path(), true, 32, 32, 32);
   write_split(dir.path(), false, 16, 28, 28);
   CliResult r = run_cli("train --data " + dir.path().string() + kFlags);
-  expect_one_line_error(r, dir / "train-images-idx3-ubyte" + ": images of shape [1, 32, 32], but the model (CNN_net) takes [1, 28, 28]");
+  expect_one_line_error(r, dir / "train-images-idx3-ubyte" + ": images of shape [1, 32, 32], but fovea's models take [1, 28, 28]");
   // Only the test split wrong: still refused before the first epoch, not after it.
   write_split(dir.path(), true, 32, 28, 28);
   write_split(dir.path(), false, 16, 32, 28);

@@ -92,6 +92,34 @@ TEST_F(TrainEval, EvalPrintsTheFiguresOfTheLastEpochLine) {
   EXPECT_EQ(tensors.at("targets").shape(), (Shape{100}));
 }
 
+TEST_F(TrainEval, AnotherModelIsTrainedSavedResumedAndEvaluatedByName) {
+  // --model lenet5: printed, learned, saved under its name, and eval/export rebuild it from that.
+  const std::string weights = dir / "lenet.safetensors", ck = dir / "lenet_ck.safetensors";
+  CliResult train = run_cli("train --model lenet5 --optimizer adam --epochs 2 --save " + weights + common());
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  EXPECT_NE(train.out.find("LeNet5(\n  (features): Sequential("), std::string::npos) << train.out;
+  EXPECT_EQ(io::read_safetensors(weights).metadata.at("fovea.model"), "lenet5");
+  const std::string last = train.lines_starting("epoch:").back();
+  CliResult eval = run_cli("eval --model " + weights + " --data " + data_dir + " --no-download --threads 2 --batch-size 64");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_NE(eval.out.find(last.substr(last.find("Test Loss:")) + " ("), std::string::npos) << last << "\n" << eval.out;
+  CliResult onnx = run_cli("export --model " + weights + " --onnx " + (dir / "lenet.onnx"));
+  EXPECT_EQ(onnx.exit_code, 0) << onnx.err;
+  // A checkpoint records the model: the resumed run builds LeNet5 without being told, and goes
+  // on exactly; asking for another model is refused.
+  CliResult whole = run_cli("train --model lenet5-relu --epochs 2" + common());
+  ASSERT_EQ(run_cli("train --model lenet5-relu --epochs 1 --checkpoint " + ck + common()).exit_code, 0);
+  CliResult second = run_cli("train --resume " + ck + " --epochs 2" + common());
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.lines_starting("epoch:").back(), whole.lines_starting("epoch:").back());
+  expect_one_line_error(run_cli("train --resume " + ck + " --epochs 2 --model cnn" + common()), "model");
+  // Weights of LeNet5 are not the seed's CNN: visualize, which draws CNN_net's layers, says so.
+  expect_one_line_error(run_cli("visualize --model " + weights + " --image " + FOVEA_FIXTURES_DIR +
+                                "/mnist_test_0_seven.png --out " + (dir / "pictures")),
+                        "holds the weights of lenet5, not of the seed's CNN_net");
+  expect_one_line_error(run_cli("train --model resnet" + common()), "--model");
+}
+
 TEST_F(TrainEval, ACheckpointFromAnotherConfigurationIsRefusedAndLeftAlone) {
   const std::string ck = dir / "ck.safetensors";
   ASSERT_EQ(run_cli("train --epochs 1 --checkpoint " + ck + common()).exit_code, 0);

@@ -5,8 +5,9 @@
 //   fovea::inference::Prediction p = classifier.classify_file("digit.png");
 //   std::cout << p.label << " " << p.probability << "\n";
 //
-// The model is the seed's CNN (models::CNNNet) with weights from `fovea train --save`, from a
-// `--checkpoint` file, or saved in PyTorch under the seed's CNN_net keys. Images are in [0, 1],
+// The model is one of models/registry.hpp's (the seed's CNN_net unless the file names another)
+// with weights from `fovea train --save`, from a `--checkpoint` file, or saved in PyTorch under
+// the seed's CNN_net keys. Images are in [0, 1],
 // white digit on black, as MNIST's; the classifier applies the seed's Normalize(0.5, 0.5) itself.
 #include <cstdint>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "fovea/models/cnn_net.hpp"
+#include "fovea/nn/module.hpp"
 #include "fovea/tensor.hpp"
 
 namespace fovea::inference {
@@ -33,10 +35,20 @@ struct Prediction {
 // those of this architecture (listing the missing, unexpected and mis-shaped keys).
 std::shared_ptr<models::CNNNet> load_cnn_net(const std::string& path);
 
+// The model a file holds, whichever of models::model_names() it is: a weights file names it in
+// its metadata (models::kModelNameKey), a checkpoint in its settings ("model"); neither means
+// the seed's CNN. In eval mode. Throws IOError naming the file as load_cnn_net does, and when the
+// name is not a model fovea knows.
+struct LoadedModel {
+  nn::ModulePtr model;
+  std::string name;  // "cnn", "lenet5", ...
+};
+LoadedModel load_model(const std::string& path);
+
 class Classifier {
  public:
   explicit Classifier(const std::string& model_path);
-  explicit Classifier(std::shared_ptr<models::CNNNet> model);
+  explicit Classifier(nn::ModulePtr model);
 
   // One image: 28 x 28 or 1 x 28 x 28, in [0, 1], white on black (MNIST's form).
   Prediction classify(const Tensor& image);
@@ -50,10 +62,10 @@ class Classifier {
   // What the model is fed for images in [0, 1] (any shape): the seed's Normalize(0.5, 0.5).
   static Tensor normalize(const Tensor& images);
 
-  models::CNNNet& model() { return *model_; }
+  nn::Module& model() { return *model_; }
 
  private:
-  std::shared_ptr<models::CNNNet> model_;
+  nn::ModulePtr model_;
 };
 
 }  // namespace fovea::inference
