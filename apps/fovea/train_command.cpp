@@ -277,6 +277,7 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
     history = train::history(resume_from);
   }
   options.epochs = f.epochs;
+  options.label_smoothing = static_cast<float>(f.training.label_smoothing);
 
   const Watchers watchers = make_watchers(f, model, *optimizer, *train_set, *test_set, history);
   options.callbacks = watchers.callbacks();

@@ -11,6 +11,9 @@ namespace fovea::app {
 void add_training_flags(CLI::App& cmd, TrainingFlags& f) {
   cmd.add_option("--weight-decay", f.weight_decay, "weight decay (default: the optimizer's, 0.01 for adamw, else 0)")
       ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--label-smoothing", f.label_smoothing,
+                 "label smoothing of the training loss, as nn.CrossEntropyLoss(label_smoothing=...)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd.add_option("--scheduler", f.scheduler,
                  "learning-rate schedule: step, multistep, exponential, cosine, linear (warm-up) and plateau (on the "
                  "test loss) step once an epoch, onecycle once a batch")
@@ -32,6 +35,7 @@ void add_training_flags(CLI::App& cmd, TrainingFlags& f) {
 void add_training_settings(const TrainingFlags& f, std::map<std::string, std::string>& out) {
   // Written only when used, so that a checkpoint from before these flags still matches its run.
   if (f.weight_decay >= 0) out["weight-decay"] = exact_text(f.weight_decay);
+  if (f.label_smoothing > 0) out["label-smoothing"] = exact_text(f.label_smoothing);
   if (f.scheduler != "none") out["scheduler"] = f.scheduler;
   if (f.scheduler == "step") out["step-size"] = std::to_string(f.step_size);
   if (f.scheduler == "step" || f.scheduler == "multistep" || f.scheduler == "exponential" || f.scheduler == "plateau")
@@ -49,6 +53,7 @@ void add_training_settings(const TrainingFlags& f, std::map<std::string, std::st
 
 void take_training_settings(const std::function<const std::string*(const std::string&)>& text, TrainingFlags& f) {
   if (auto* v = text("weight-decay")) f.weight_decay = std::stod(*v);
+  if (auto* v = text("label-smoothing")) f.label_smoothing = std::stod(*v);
   if (auto* v = text("scheduler")) f.scheduler = *v;
   if (auto* v = text("step-size")) f.step_size = std::stoll(*v);
   if (auto* v = text("gamma")) f.gamma = std::stod(*v);

@@ -19,6 +19,7 @@ namespace fovea::app {
 
 struct TrainingFlags {
   double weight_decay = -1.0;  // < 0: unset, the optimizer's torch default (AdamW 1e-2, else 0)
+  double label_smoothing = 0.0;  // of the training loss (train::FitOptions)
   // The learning-rate scheduler and the few arguments each needs (torch's names in the help).
   std::string scheduler = "none";
   int64_t step_size = 1;

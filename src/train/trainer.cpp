@@ -47,12 +47,14 @@ struct PassWatchers {
 // false when `stop` asked to end it after a step; `step` is then the steps done.
 bool train_steps(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& loader, int64_t& step,
                  MetricsAccumulator& metrics, const StepHook& on_step, const std::function<bool()>& stop,
-                 ThreadGovernor* governor = nullptr, const PassWatchers* watchers = nullptr) {
+                 ThreadGovernor* governor = nullptr, const PassWatchers* watchers = nullptr,
+                 float label_smoothing = 0.0f) {
   model.train();
   auto step_start = std::chrono::steady_clock::now();
   for (data::Batch& batch : loader) {
     Tensor out = model(batch.images);
-    Tensor loss = cross_entropy(out, batch.targets);
+    Tensor loss = label_smoothing > 0.0f ? cross_entropy(out, batch.targets, {.label_smoothing = label_smoothing})
+                                         : cross_entropy(out, batch.targets);
     optimizer.zero_grad();
     loss.backward();
     optimizer.step();
@@ -157,7 +159,7 @@ bool fit(nn::Module& model, optim::Optimizer& optimizer, data::DataLoader& train
     const auto epoch_start = std::chrono::steady_clock::now();
     const int64_t samples_before = metrics.sums().samples;
     if (!train_steps(model, optimizer, train_loader, step_in_epoch, metrics, on_step, options.stop_requested,
-                     governor.get(), &watchers)) {
+                     governor.get(), &watchers, options.label_smoothing)) {
       if (options.on_interrupt)
         options.on_interrupt({epoch, step_in_epoch, steps, metrics.sums(), shuffle_state, elapsed()});
       return false;

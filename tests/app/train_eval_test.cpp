@@ -120,6 +120,26 @@ TEST_F(TrainEval, AnotherModelIsTrainedSavedResumedAndEvaluatedByName) {
   expect_one_line_error(run_cli("train --model resnet" + common()), "--model");
 }
 
+TEST_F(TrainEval, LabelSmoothingChangesTheTrainingLossAndResumesExactly) {
+  auto train_loss = [](const CliResult& r) {
+    const std::string line = r.lines_starting("epoch:").front();
+    return std::stod(line.substr(line.find("Train Loss:") + 11));
+  };
+  CliResult plain = run_cli("train --epochs 1" + common());
+  CliResult smooth = run_cli("train --epochs 1 --label-smoothing 0.2" + common());
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(smooth.exit_code, 0) << smooth.err;
+  // The smoothed targets keep the loss away from 0: higher than the plain loss of the same run.
+  EXPECT_GT(train_loss(smooth), train_loss(plain));
+  const std::string ck = dir / "smooth.safetensors";
+  CliResult whole = run_cli("train --epochs 2 --label-smoothing 0.2" + common());
+  ASSERT_EQ(run_cli("train --epochs 1 --label-smoothing 0.2 --checkpoint " + ck + common()).exit_code, 0);
+  CliResult second = run_cli("train --resume " + ck + " --epochs 2" + common());
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.lines_starting("epoch:").back(), whole.lines_starting("epoch:").back());
+  expect_one_line_error(run_cli("train --label-smoothing 1.5" + common()), "--label-smoothing");
+}
+
 TEST_F(TrainEval, ACheckpointFromAnotherConfigurationIsRefusedAndLeftAlone) {
   const std::string ck = dir / "ck.safetensors";
   ASSERT_EQ(run_cli("train --epochs 1 --checkpoint " + ck + common()).exit_code, 0);

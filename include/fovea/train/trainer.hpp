@@ -35,6 +35,9 @@ struct Interruption {
 
 struct FitOptions {
   int64_t epochs = 1;  // train until this many epochs are complete
+  // The training loss's label smoothing, as nn.CrossEntropyLoss(label_smoothing=...), in [0, 1].
+  // The test loss stays the plain cross-entropy, so runs with and without it compare.
+  float label_smoothing = 0.0f;
   // Where a resumed run starts (train/checkpointing.hpp fills these from a checkpoint). A run
   // stopped in the middle of an epoch goes on at step start_step_in_epoch of start_epoch, with
   // the training metrics of the steps before it; the loader's generator must then hold its state
