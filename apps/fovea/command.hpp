@@ -42,8 +42,12 @@ struct DataFlags {
   bool download = true;
 };
 void add_data_flags(CLI::App& cmd, DataFlags& flags);
-// The training or test split with the seed's transform (ToTensor, Normalize(0.5, 0.5)).
-std::shared_ptr<data::Dataset> open_split(const DataFlags& flags, bool train);
+// The training or test split with the seed's transform (ToTensor, Normalize(0.5, 0.5)), after
+// the augmentations named in `augment` (--augment: hflip, crop, affine, jitter, erasing).
+std::shared_ptr<data::Dataset> open_split(const DataFlags& flags, bool train,
+                                          const std::vector<std::string>& augment = {});
+// Throws ValueError naming an --augment transform fovea does not know, listing those it does.
+void check_augmentations(const std::vector<std::string>& names);
 
 // The seed's CNN takes 1 x 28 x 28 images: a split of another size is refused when it is opened,
 // naming its file, not by the first Linear layer after a whole epoch.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <sstream>
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
@@ -49,6 +50,7 @@ struct TrainFlags {
   double momentum = 0.95;
   std::string optimizer = "sgd";
   std::string model = "cnn";  // models/registry.hpp
+  std::vector<std::string> augment;  // the training split's augmentations (--augment)
   TrainingFlags training;  // --weight-decay, --scheduler and its arguments
   uint64_t seed = 0;
   int threads = 0;  // 0: OpenMP's default (one per core)
@@ -76,6 +78,11 @@ void add_flags(CLI::App& cmd, TrainFlags& f) {
   cmd.add_option("--model", f.model, "the network: cnn (the seed's CNN_net), lenet5 or lenet5-relu")
       ->check(CLI::IsMember(models::model_names()))
       ->capture_default_str();
+  cmd.add_option("--augment", f.augment,
+                 "augment the training images, per sample on the loader's thread and seeded by --seed: any of "
+                 "hflip, crop (padding 2), affine (10 degrees, 10% shift, 0.9-1.1 scale), jitter (brightness and "
+                 "contrast 0.3), erasing; comma-separated")
+      ->delimiter(',');
   cmd.add_option("--optimizer", f.optimizer, "sgd, adam, adamw or rmsprop")
       ->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop"}))
       ->capture_default_str();
@@ -118,6 +125,11 @@ std::map<std::string, std::string> settings(const TrainFlags& f) {
   if (f.optimizer == "sgd") out["momentum"] = exact_text(f.momentum);
   // Recorded only when not the seed's CNN: a checkpoint from before --model existed resumes.
   if (f.model != models::kDefaultModel) out["model"] = f.model;
+  if (!f.augment.empty()) {
+    std::string list;
+    for (const std::string& a : f.augment) list += (list.empty() ? "" : ",") + a;
+    out["augment"] = list;
+  }
   add_training_settings(f.training, out);
   return out;
 }
@@ -134,6 +146,11 @@ void take_settings_from(const io::Checkpoint& c, const CLI::App& cmd, TrainFlags
     if (auto* v = text("dataset")) f.data.dataset = *v;
     if (auto* v = text("optimizer")) f.optimizer = *v;
     if (auto* v = text("model")) f.model = *v;
+    if (auto* v = text("augment")) {
+      f.augment.clear();
+      std::stringstream in(*v);
+      for (std::string item; std::getline(in, item, ',');) f.augment.push_back(item);
+    }
     if (auto* v = text("batch-size")) f.batch_size = std::stoll(*v);
     if (auto* v = text("test-batch-size")) f.test_batch_size = std::stoll(*v);
     if (auto* v = text("lr")) f.lr = std::stod(*v);
@@ -194,6 +211,7 @@ void check_flags(const CLI::App& cmd, const TrainFlags& f) {
   if (!f.checkpoint.empty()) check_output_path("--checkpoint", f.checkpoint);
   if (f.log_every > 0 && f.log.empty()) throw ValueError("--log-every needs --log FILE to write to");
   check_training_flags(cmd, f.training);
+  check_augmentations(f.augment);
 }
 
 
@@ -257,7 +275,7 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   if (f.threads > 0) set_num_threads(checked_threads(f.threads));
   manual_seed(f.seed);
 
-  auto train_set = open_split(f.data, /*train=*/true);
+  auto train_set = open_split(f.data, /*train=*/true, f.augment);
   auto test_set = open_split(f.data, /*train=*/false);
   data::DataLoader train_loader(train_set, {.batch_size = f.batch_size, .shuffle = true, .seed = f.seed});
   data::DataLoader test_loader(test_set, {.batch_size = f.test_batch_size});

@@ -140,6 +140,56 @@ TEST_F(TrainEval, LabelSmoothingChangesTheTrainingLossAndResumesExactly) {
   expect_one_line_error(run_cli("train --label-smoothing 1.5" + common()), "--label-smoothing");
 }
 
+TEST_F(TrainEval, AugmentedRunsAreReproducibleAndResumeExactly) {
+  const std::string flags = " --augment affine,crop,erasing --epochs 2" + common();
+  CliResult a = run_cli("train" + flags), b = run_cli("train" + flags), plain = run_cli("train --epochs 2" + common());
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(a.lines_starting("epoch:"), b.lines_starting("epoch:")) << "the same seed, the same augmentations";
+  EXPECT_NE(a.lines_starting("epoch:").back(), plain.lines_starting("epoch:").back()) << "augmentation changes the run";
+  const std::string ck = dir / "augment.safetensors";
+  ASSERT_EQ(run_cli("train --augment affine,crop,erasing --epochs 1 --checkpoint " + ck + common()).exit_code, 0);
+  CliResult second = run_cli("train --resume " + ck + " --epochs 2" + common());
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.lines_starting("epoch:").back(), a.lines_starting("epoch:").back());
+  expect_one_line_error(run_cli("train --augment rotate" + common()),
+                        "--augment: unknown transform 'rotate'; expected hflip, crop, affine, jitter or erasing");
+}
+
+TEST_F(TrainEval, ImageFolderDatasetTrainsAndEvaluatesWithItsClassNames) {
+  // Three classes of small gray pictures (bright left half, bright right half, dark), 20 x 24, in
+  // train/ and test/: made 28 x 28 by the dataset, learned in a few epochs.
+  const std::filesystem::path root = dir.path() / "pictures";
+  auto picture = [](int kind, int variant) {
+    const std::string header = "P5\n24 20\n255\n";
+    std::vector<uint8_t> bytes(header.begin(), header.end());
+    for (int y = 0; y < 20; ++y)
+      for (int x = 0; x < 24; ++x) {
+        const bool bright = kind == 0 ? x < 12 : kind == 1 ? x >= 12 : false;
+        bytes.push_back(static_cast<uint8_t>((bright ? 200 : 20) + (x * 7 + y * 3 + variant * 11) % 40));
+      }
+    return bytes;
+  };
+  const char* names[] = {"left", "right", "dark"};
+  for (const char* split : {"train", "test"})
+    for (int kind = 0; kind < 3; ++kind) {
+      std::filesystem::create_directories(root / split / names[kind]);
+      for (int v = 0; v < (std::string(split) == "train" ? 30 : 6); ++v)
+        fovea::testing::write_bytes((root / split / names[kind] / ("p" + std::to_string(v) + ".pgm")).string(),
+                                    picture(kind, v));
+    }
+  const std::string weights = dir / "folder.safetensors";
+  const std::string data = " --dataset imagefolder --data " + root.string() + " --threads 2 --batch-size 16";
+  CliResult train = run_cli("train --epochs 3 --optimizer adam --save " + weights + data);
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  EXPECT_NE(train.lines_starting("epoch:").back().find("Test Acc:1.0000"), std::string::npos) << train.out;
+  CliResult eval = run_cli("eval --model " + weights + " --dataset imagefolder --data " + root.string());
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_NE(eval.out.find("dark"), std::string::npos) << eval.out;
+  std::filesystem::rename(root / "test" / "dark", root / "test" / "black");
+  expect_one_line_error(run_cli("train --epochs 1" + data), "only in " + (root / "train").string() + ": dark");
+  expect_one_line_error(run_cli("train --epochs 1 --dataset kmnist --threads 2"), "--dataset kmnist needs --data DIR");
+}
+
 TEST_F(TrainEval, ACheckpointFromAnotherConfigurationIsRefusedAndLeftAlone) {
   const std::string ck = dir / "ck.safetensors";
   ASSERT_EQ(run_cli("train --epochs 1 --checkpoint " + ck + common()).exit_code, 0);
