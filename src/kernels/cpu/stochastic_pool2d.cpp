@@ -3,6 +3,7 @@
 // reference, so that both pick the same element for the same draw.
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "kernels/cpu/kernels.hpp"
 #include "kernels/cpu/strided_loop.hpp"
@@ -18,6 +19,19 @@ void for_planes(const Pool2dShape& s, F f) {
   });
 }
 
+// The sum and the sum of squares of the window's non-negative parts (negatives count as 0), in
+// row-major order: the eval value is sum_sq / sum, and its gradient needs both.
+std::pair<float, float> window_sums(const Pool2dShape& s, const float* in, int64_t h0, int64_t w0) {
+  float sum = 0.0f, sum_sq = 0.0f;
+  for (int64_t h = h0; h < h0 + s.kernel_h; ++h)
+    for (int64_t w = w0; w < w0 + s.kernel_w; ++w) {
+      const float v = std::max(in[h * s.in_w + w], 0.0f);
+      sum += v;
+      sum_sq += v * v;
+    }
+  return {sum, sum_sq};
+}
+
 }  // namespace
 
 void stochastic_pool2d_forward(const Pool2dShape& s, const float* input, const float* uniform, float* output,
@@ -29,13 +43,7 @@ void stochastic_pool2d_forward(const Pool2dShape& s, const float* input, const f
       for (int64_t ow = 0; ow < ow_n; ++ow) {
         const int64_t o = (p * oh_n + oh) * ow_n + ow;
         const int64_t h0 = oh * s.stride_h, w0 = ow * s.stride_w;
-        float sum = 0.0f, sum_sq = 0.0f;
-        for (int64_t h = h0; h < h0 + s.kernel_h; ++h)
-          for (int64_t w = w0; w < w0 + s.kernel_w; ++w) {
-            const float v = std::max(in[h * s.in_w + w], 0.0f);
-            sum += v;
-            sum_sq += v * v;
-          }
+        const auto [sum, sum_sq] = window_sums(s, in, h0, w0);
         if (!uniform) {
           output[o] = sum > 0.0f ? sum_sq / sum : 0.0f;
           continue;
@@ -80,13 +88,7 @@ void stochastic_pool2d_backward(const Pool2dShape& s, const float* input, const 
           continue;
         }
         const int64_t h0 = oh * s.stride_h, w0 = ow * s.stride_w;
-        float sum = 0.0f, sum_sq = 0.0f;
-        for (int64_t h = h0; h < h0 + s.kernel_h; ++h)
-          for (int64_t w = w0; w < w0 + s.kernel_w; ++w) {
-            const float v = std::max(in[h * s.in_w + w], 0.0f);
-            sum += v;
-            sum_sq += v * v;
-          }
+        const auto [sum, sum_sq] = window_sums(s, in, h0, w0);
         if (!(sum > 0.0f)) continue;
         const float g = grad_output[o] / (sum * sum);
         for (int64_t h = h0; h < h0 + s.kernel_h; ++h)
