@@ -64,7 +64,8 @@ Transform RandomHorizontalFlip(double p) {
 }
 
 Transform RandomCrop(std::pair<int64_t, int64_t> size, RandomCropOptions options) {
-  const auto [th, tw] = size;
+  // Plain copies, not a structured binding: the lambda captures them (clang 14 cannot).
+  const int64_t th = size.first, tw = size.second;
   FOVEA_CHECK(th > 0 && tw > 0, ValueError, "RandomCrop: size must be positive, got (", th, ", ", tw, ")");
   FOVEA_CHECK(options.padding >= 0, ValueError, "RandomCrop: padding must be non-negative, got ", options.padding);
   return [th, tw, options](const Tensor& input) {
