@@ -2,7 +2,10 @@
 // normalised tensors (the same protocol as bench/pytorch_epoch.py). Prints one line of
 // `key=value` pairs per measurement, for bench/compare.py.
 //
-//   bench_epoch --data DIR [--threads 2] [--epochs 2] [--profile 1]
+//   bench_epoch --data DIR [--threads 2] [--epochs 2] [--profile 1] [--model-file F] [--batch-size 128]
+//
+// --model-file trains a model described in text (models/model_file.hpp) instead of the seed's;
+// its FLOPs are counted from its Conv2d and Linear layers on one forward.
 //
 // With --profile 1, one more training epoch runs under the profiler and a table shows where it
 // goes: each layer's forward and backward, the loss, the optimizer step and the batch gathering.
@@ -13,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <string>
 
 #include "fovea/fovea.hpp"
@@ -52,6 +56,36 @@ void gather(const Tensor& x, const std::vector<int64_t>& y, const std::vector<in
 constexpr double kForwardMacs = 16.0 * 28 * 28 * 9 * 1 + 32.0 * 14 * 14 * 9 * 16 + 1568.0 * 128 + 128.0 * 10;
 // Training: forward, input gradients (none for conv1's input) and weight gradients, 2 FLOP per MAC.
 constexpr double kTrainFlopsPerImage = 2.0 * (3.0 * kForwardMacs - 16.0 * 28 * 28 * 9);
+
+// The same count for any model: each Conv2d's and Linear's multiply-adds per image (weights times
+// output positions), seen by forward hooks on one image; the first layer's input gradient is not
+// computed, as above.
+double train_flops_per_image(nn::Module& model) {
+  std::vector<double> macs;
+  std::vector<nn::RemovableHandle> hooks;
+  std::function<void(nn::Module&)> watch = [&](nn::Module& m) {
+    for (auto& [name, child] : m.named_children()) watch(*child);
+    Tensor weight;
+    if (auto* conv = dynamic_cast<nn::Conv2d*>(&m)) weight = conv->weight;
+    if (auto* linear = dynamic_cast<nn::Linear*>(&m)) weight = linear->weight;
+    if (!weight.defined()) return;
+    hooks.push_back(m.register_forward_hook([&macs, weight](nn::Module&, const Tensor&, const Tensor& out) {
+      const double positions = out.dim() == 4 ? double(out.size(2) * out.size(3)) : 1.0;
+      macs.push_back(double(weight.numel()) * positions);
+    }));
+  };
+  watch(model);
+  {
+    NoGradGuard no_grad;
+    model.eval();
+    model(zeros({1, 1, 28, 28}));
+    model.train();
+  }
+  for (auto& h : hooks) h.remove();
+  double total = 0.0;
+  for (double m : macs) total += 3.0 * m;
+  return macs.empty() ? 0.0 : 2.0 * (total - macs.front());
+}
 
 // The machine's FP32 peak as a pure FMA loop reaches it: each thread keeps 12 independent vector
 // accumulators in flight (enough to cover FMA latency on both ports), nothing touches memory.
@@ -142,12 +176,16 @@ double single_image_latency_ms(nn::Module& model, const Tensor& image) {
 int main(int argc, char** argv) try {
   std::string root = "../shared/data/mnist";
   int threads = 2, epochs = 2, profile = 0;
+  int64_t batch = 128;
+  std::string model_file;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--data") root = argv[i + 1];
     else if (flag == "--threads") threads = std::stoi(argv[i + 1]);
     else if (flag == "--epochs") epochs = std::stoi(argv[i + 1]);
     else if (flag == "--profile") profile = std::stoi(argv[i + 1]);
+    else if (flag == "--model-file") model_file = argv[i + 1];
+    else if (flag == "--batch-size") batch = std::stoll(argv[i + 1]);
     else throw ValueError("bench_epoch: unknown flag " + flag);
   }
   set_num_threads(threads);
@@ -156,10 +194,13 @@ int main(int argc, char** argv) try {
   auto [train_x, train_y] = preload(train_set);
   auto [test_x, test_y] = preload(test_set);
 
-  models::CNNNet model;
+  const nn::ModulePtr model_ptr =
+      model_file.empty() ? nn::ModulePtr(std::make_shared<models::CNNNet>()) : models::read_model_file(model_file).model;
+  nn::Module& model = *model_ptr;
+  const double train_flops_per_image = model_file.empty() ? kTrainFlopsPerImage : ::train_flops_per_image(model);
   optim::SGD sgd(model.parameters(), {.lr = 1e-3, .momentum = 0.95});
   Generator gen(0);
-  const int64_t batch = 128, n = train_x.size(0);
+  const int64_t n = train_x.size(0);
   std::vector<int64_t> order(n);
   std::vector<double> train_times;
   Tensor bx;
@@ -234,7 +275,7 @@ int main(int argc, char** argv) try {
     const PeakLoop loop = widest_peak_loop();
     const double peak = measure_peak_gflops(loop, threads);
     std::printf("fp32 peak (%s loop, %d threads): %.1f GFLOP/s\n", loop.name, threads, peak);
-    const double gflop = kTrainFlopsPerImage * double(n) / 1e9;
+    const double gflop = train_flops_per_image * double(n) / 1e9;
     std::printf("training epoch needs %.1f GFLOP\n", gflop);
     if (!train_times.empty()) {
       std::sort(train_times.begin(), train_times.end());

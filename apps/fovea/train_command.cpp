@@ -26,6 +26,7 @@
 #include "fovea/io/checkpoint.hpp"
 #include "fovea/io/save_load.hpp"
 #include "fovea/io/safetensors.hpp"
+#include "fovea/models/model_file.hpp"
 #include "fovea/models/registry.hpp"
 #include "fovea/optim/optimizer.hpp"
 #include "fovea/optim/scheduler.hpp"
@@ -50,6 +51,8 @@ struct TrainFlags {
   double momentum = 0.95;
   std::string optimizer = "sgd";
   std::string model = "cnn";  // models/registry.hpp
+  std::string model_file;  // --model-file: a model described in text (models/model_file.hpp)
+  std::string model_description;  // its text, or a resumed checkpoint's
   std::vector<std::string> augment;  // the training split's augmentations (--augment)
   TrainingFlags training;  // --weight-decay, --scheduler and its arguments
   uint64_t seed = 0;
@@ -78,6 +81,10 @@ void add_flags(CLI::App& cmd, TrainFlags& f) {
   cmd.add_option("--model", f.model, "the network: cnn (the seed's CNN_net), lenet5 or lenet5-relu")
       ->check(CLI::IsMember(models::model_names()))
       ->capture_default_str();
+  cmd.add_option("--model-file", f.model_file,
+                 "the network described in a text file, one PyTorch layer a line, as print(model) shows it "
+                 "(Conv2d(1, 32, 5), BatchNorm2d(32), ReLU(), MaxPool2d(2), Flatten(), Linear(4608, 10), ...)")
+      ->excludes("--model");
   cmd.add_option("--augment", f.augment,
                  "augment the training images, per sample on the loader's thread and seeded by --seed: any of "
                  "hflip, crop (padding 2), affine (10 degrees, 10% shift, 0.9-1.1 scale), jitter (brightness and "
@@ -125,6 +132,7 @@ std::map<std::string, std::string> settings(const TrainFlags& f) {
   if (f.optimizer == "sgd") out["momentum"] = exact_text(f.momentum);
   // Recorded only when not the seed's CNN: a checkpoint from before --model existed resumes.
   if (f.model != models::kDefaultModel) out["model"] = f.model;
+  if (!f.model_description.empty()) out["model-description"] = f.model_description;
   if (!f.augment.empty()) {
     std::string list;
     for (const std::string& a : f.augment) list += (list.empty() ? "" : ",") + a;
@@ -146,6 +154,7 @@ void take_settings_from(const io::Checkpoint& c, const CLI::App& cmd, TrainFlags
     if (auto* v = text("dataset")) f.data.dataset = *v;
     if (auto* v = text("optimizer")) f.optimizer = *v;
     if (auto* v = text("model")) f.model = *v;
+    if (auto* v = text("model-description"); v && cmd.count("--model-file") == 0) f.model_description = *v;
     if (auto* v = text("augment")) {
       f.augment.clear();
       std::stringstream in(*v);
@@ -261,6 +270,19 @@ Watchers make_watchers(const TrainFlags& f, nn::Module& model, const optim::Opti
   return w;
 }
 
+// The network: --model-file's description (or a resumed checkpoint's), else --model's by name.
+// A description is checked against the dataset's images and classes before anything trains.
+nn::ModulePtr make_model(TrainFlags& f, const data::Dataset& train_set) {
+  if (f.model_file.empty() && f.model_description.empty()) return models::create_model(f.model);
+  const models::ModelDescription d =
+      f.model_file.empty() ? models::parse_model_description(f.model_description, f.resume + " (its model description)")
+                           : made_for_flag("--model-file", [&] { return models::read_model_file(f.model_file); });
+  f.model_description = d.text;
+  const int64_t classes = std::max<int64_t>(1, static_cast<int64_t>(train_set.classes().size()));
+  models::check_model_fits(d, models::model_input_shape(), classes);
+  return d.model;
+}
+
 int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   io::Checkpoint resume_from;
   if (!f.resume.empty()) {
@@ -280,7 +302,7 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   data::DataLoader train_loader(train_set, {.batch_size = f.batch_size, .shuffle = true, .seed = f.seed});
   data::DataLoader test_loader(test_set, {.batch_size = f.test_batch_size});
 
-  const nn::ModulePtr model_ptr = models::create_model(f.model);
+  const nn::ModulePtr model_ptr = make_model(f, *train_set);
   nn::Module& model = *model_ptr;
   auto [optimizer, optimizer_type] = make_optimizer(f.optimizer, f.lr, f.momentum, f.training, model.parameters());
   // Made before a restore, as a resumed torch run makes it: its first step sets the lrs, which
@@ -351,7 +373,10 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   std::cout << "end training." << std::endl;
   if (!f.save.empty()) {
     // The name tells eval, predict and export which architecture to build (PyTorch ignores it).
-    io::save_safetensors(f.save, model.state_dict(), {{models::kModelNameKey, f.model}});
+    if (f.model_description.empty())
+      io::save_safetensors(f.save, model.state_dict(), {{models::kModelNameKey, f.model}});
+    else
+      io::save_safetensors(f.save, model.state_dict(), {{models::kModelDescriptionKey, f.model_description}});
     std::cout << "saved the weights to " << f.save << std::endl;
   }
   return 0;

@@ -22,6 +22,7 @@
 #include "fovea/io/save_load.hpp"
 #include "fovea/models/cnn_net.hpp"
 #include "fovea/models/lenet5.hpp"
+#include "fovea/models/model_file.hpp"
 #include "fovea/models/registry.hpp"
 #include "fovea/nn/layers.hpp"
 #include "fovea/nn/module.hpp"

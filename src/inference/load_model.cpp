@@ -1,25 +1,39 @@
 // Loading a trained model from a file: fovea's own weights, a checkpoint, or PyTorch's state_dict.
+#include <map>
+#include <optional>
+
 #include "fovea/error.hpp"
 #include "fovea/inference/classifier.hpp"
 #include "fovea/io/checkpoint.hpp"
 #include "fovea/io/safetensors.hpp"
+#include "fovea/models/model_file.hpp"
 #include "fovea/models/registry.hpp"
 
 namespace fovea::inference {
 
 namespace {
 
-// The weights and the model's name, from a weights file or a checkpoint.
-std::pair<NamedTensors, std::string> read_weights(const std::string& path) {
+// The weights and the model they are for, from a weights file or a checkpoint: a registry name,
+// or the text of a model description (models/model_file.hpp).
+struct Weights {
+  NamedTensors tensors;
+  std::string name;
+  std::optional<std::string> description;
+};
+
+Weights read_weights(const std::string& path) {
   io::SafetensorsFile file = io::read_safetensors(path);
+  auto find = [](const std::map<std::string, std::string>& m, const std::string& key) -> std::optional<std::string> {
+    auto it = m.find(key);
+    return it == m.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
   if (file.metadata.count("fovea.checkpoint")) {
     io::Checkpoint c = io::load_checkpoint(path);
-    auto it = c.config.find("model");
-    return {std::move(c.model), it == c.config.end() ? models::kDefaultModel : it->second};
+    return {std::move(c.model), find(c.config, "model").value_or(models::kDefaultModel),
+            find(c.config, "model-description")};
   }
-  auto it = file.metadata.find(models::kModelNameKey);
-  const std::string name = it == file.metadata.end() ? models::kDefaultModel : it->second;
-  return {std::move(file.tensors), name};
+  return {std::move(file.tensors), find(file.metadata, models::kModelNameKey).value_or(models::kDefaultModel),
+          find(file.metadata, models::kModelDescriptionKey)};
 }
 
 void load_into(nn::Module& model, const NamedTensors& weights, const std::string& path, const std::string& name) {
@@ -35,23 +49,35 @@ void load_into(nn::Module& model, const NamedTensors& weights, const std::string
 }  // namespace
 
 LoadedModel load_model(const std::string& path) {
-  auto [weights, name] = read_weights(path);
+  Weights w = read_weights(path);
   nn::ModulePtr model;
-  try {
-    model = models::create_model(name);
-  } catch (const ValueError& e) {
-    throw IOError(path + ": " + e.what());
+  if (w.description) {
+    // The description was checked when the model was trained; a file edited since is still
+    // parsed with every check, and errors name the file it came in.
+    try {
+      model = models::parse_model_description(*w.description, path + " (its model description)").model;
+    } catch (const ValueError& e) {
+      throw IOError(e.what());
+    }
+    w.name = "the model described in " + path;
+  } else {
+    try {
+      model = models::create_model(w.name);
+    } catch (const ValueError& e) {
+      throw IOError(path + ": " + e.what());
+    }
   }
-  load_into(*model, weights, path, name);
-  return {model, name};
+  load_into(*model, w.tensors, path, w.name);
+  return {model, w.name};
 }
 
 std::shared_ptr<models::CNNNet> load_cnn_net(const std::string& path) {
-  auto [weights, name] = read_weights(path);
-  if (name != models::kDefaultModel)
-    throw IOError(path + ": holds the weights of " + name + ", not of the seed's CNN_net");
+  Weights w = read_weights(path);
+  if (w.description) throw IOError(path + ": holds the weights of a model described in text, not of the seed's CNN_net");
+  if (w.name != models::kDefaultModel)
+    throw IOError(path + ": holds the weights of " + w.name + ", not of the seed's CNN_net");
   auto model = std::make_shared<models::CNNNet>();
-  load_into(*model, weights, path, name);
+  load_into(*model, w.tensors, path, w.name);
   return model;
 }
 

@@ -32,10 +32,18 @@ Tensor uniform_init(const Shape& shape, int64_t fan_in) {
 
 void Sequential::push_back(ModulePtr module) { register_module(std::to_string(size()), std::move(module)); }
 
-// Each child clones itself; the container copies only its own mode.
+void Sequential::push_back(const std::string& name, ModulePtr module) {
+  if (name.empty() || name.find('.') != std::string::npos)
+    throw ValueError("Sequential: a child's name must be non-empty and hold no '.', got '" + name + "'");
+  for (const auto& [taken, child] : named_children())
+    if (taken == name) throw ValueError("Sequential: two children named '" + name + "'");
+  register_module(name, std::move(module));
+}
+
+// Each child clones itself under its name; the container copies only its own mode.
 ModulePtr Sequential::clone() const {
   auto copy = std::make_shared<Sequential>();
-  for (const auto& [name, child] : named_children()) copy->push_back(child->clone());
+  for (const auto& [name, child] : named_children()) copy->push_back(name, child->clone());
   copy->copy_state_from(*this);
   return copy;
 }

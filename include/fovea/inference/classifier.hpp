@@ -37,11 +37,12 @@ std::shared_ptr<models::CNNNet> load_cnn_net(const std::string& path);
 
 // The model a file holds, whichever of models::model_names() it is: a weights file names it in
 // its metadata (models::kModelNameKey), a checkpoint in its settings ("model"); neither means
-// the seed's CNN. In eval mode. Throws IOError naming the file as load_cnn_net does, and when the
+// the seed's CNN. A model trained with --model-file is rebuilt from the description's text the
+// file keeps (models::kModelDescriptionKey, a checkpoint's "model-description"). In eval mode. Throws IOError naming the file as load_cnn_net does, and when the
 // name is not a model fovea knows.
 struct LoadedModel {
   nn::ModulePtr model;
-  std::string name;  // "cnn", "lenet5", ...
+  std::string name;  // "cnn", "lenet5", ..., or "the model described in FILE"
 };
 LoadedModel load_model(const std::string& path);
 

@@ -20,7 +20,7 @@ struct Pair {
   std::pair<int64_t, int64_t> pair() const { return {h, w}; }
 };
 
-// Sequential: runs its children in order; they are named "0", "1", ...
+// Sequential: runs its children in order; they are named "0", "1", ... unless named when added.
 class Sequential : public Module {
  public:
   Sequential() : Module("Sequential") {}
@@ -29,6 +29,9 @@ class Sequential : public Module {
     (push_back(to_module_ptr(std::forward<M>(modules))), ...);
   }
   void push_back(ModulePtr module);
+  // A child under its own name, as nn.Sequential(OrderedDict(...)) names them: the name is its
+  // state_dict prefix. Throws ValueError for an empty name, one with a '.', or one already used.
+  void push_back(const std::string& name, ModulePtr module);
   Tensor forward(const Tensor& input) override;
   ModulePtr clone() const override;
   size_t size() const { return named_children().size(); }

@@ -90,6 +90,16 @@ void batch_norm_forward(const BatchNormShape& s, const float* x, const float* me
 void batch_norm_backward(const BatchNormShape& s, const float* x, const float* grad_y, const float* mean,
                          const float* invstd, const float* weight, bool batch_stats, float* grad_x,
                          float* grad_weight, float* grad_bias);
+// The same on an activation in a channel-blocked layout (batch_norm_blocked.cpp): `block` is
+// batch_norm_channel_block(layout), 16 or 8; x, y, grad_y and grad_x are all in that layout.
+// Returns 0 for a layout these kernels do not read (the caller reorders to plain NCHW then).
+int64_t batch_norm_channel_block(const BackendLayout& layout);
+void batch_norm_stats_blocked(const BatchNormShape& s, int64_t block, const float* x, float* mean, float* var);
+void batch_norm_forward_blocked(const BatchNormShape& s, int64_t block, const float* x, const float* mean,
+                                const float* invstd, const float* weight, const float* bias, float* y);
+void batch_norm_backward_blocked(const BatchNormShape& s, int64_t block, const float* x, const float* grad_y,
+                                 const float* mean, const float* invstd, const float* weight, bool batch_stats,
+                                 float* grad_x, float* grad_weight, float* grad_bias);
 // running = (1 - momentum) * running + momentum * batch, the variance made unbiased (times
 // count / (count - 1)) first, as PyTorch.
 void batch_norm_update_running(int64_t channels, const float* mean, const float* var, int64_t count, float momentum,
