@@ -2,10 +2,12 @@
 // normalised tensors (the same protocol as bench/pytorch_epoch.py). Prints one line of
 // `key=value` pairs per measurement, for bench/compare.py.
 //
-//   bench_epoch --data DIR [--threads 2] [--epochs 2] [--profile 1] [--model-file F] [--batch-size 128]
+//   bench_epoch --data DIR [--threads 2] [--epochs 2] [--profile 1] [--batch-size 128]
+//               [--model NAME | --model-file F]
 //
-// --model-file trains a model described in text (models/model_file.hpp) instead of the seed's;
-// its FLOPs are counted from its Conv2d and Linear layers on one forward.
+// --model trains one of models/registry.hpp's networks instead of the seed's, --model-file one
+// described in text (models/model_file.hpp); their FLOPs are counted from their Conv2d and Linear
+// layers on one forward.
 //
 // With --profile 1, one more training epoch runs under the profiler and a table shows where it
 // goes: each layer's forward and backward, the loss, the optimizer step and the batch gathering.
@@ -177,7 +179,7 @@ int main(int argc, char** argv) try {
   std::string root = "../shared/data/mnist";
   int threads = 2, epochs = 2, profile = 0;
   int64_t batch = 128;
-  std::string model_file;
+  std::string model_file, model_name = models::kDefaultModel;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--data") root = argv[i + 1];
@@ -185,6 +187,7 @@ int main(int argc, char** argv) try {
     else if (flag == "--epochs") epochs = std::stoi(argv[i + 1]);
     else if (flag == "--profile") profile = std::stoi(argv[i + 1]);
     else if (flag == "--model-file") model_file = argv[i + 1];
+    else if (flag == "--model") model_name = argv[i + 1];
     else if (flag == "--batch-size") batch = std::stoll(argv[i + 1]);
     else throw ValueError("bench_epoch: unknown flag " + flag);
   }
@@ -195,9 +198,10 @@ int main(int argc, char** argv) try {
   auto [test_x, test_y] = preload(test_set);
 
   const nn::ModulePtr model_ptr =
-      model_file.empty() ? nn::ModulePtr(std::make_shared<models::CNNNet>()) : models::read_model_file(model_file).model;
+      model_file.empty() ? models::create_model(model_name) : models::read_model_file(model_file).model;
   nn::Module& model = *model_ptr;
-  const double train_flops_per_image = model_file.empty() ? kTrainFlopsPerImage : ::train_flops_per_image(model);
+  const bool seed_cnn = model_file.empty() && model_name == models::kDefaultModel;
+  const double train_flops_per_image = seed_cnn ? kTrainFlopsPerImage : ::train_flops_per_image(model);
   optim::SGD sgd(model.parameters(), {.lr = 1e-3, .momentum = 0.95});
   Generator gen(0);
   const int64_t n = train_x.size(0);

@@ -21,6 +21,7 @@
 #include "fovea/io/safetensors.hpp"
 #include "fovea/io/save_load.hpp"
 #include "fovea/models/cnn_net.hpp"
+#include "fovea/models/fast_cnn.hpp"
 #include "fovea/models/lenet5.hpp"
 #include "fovea/models/model_file.hpp"
 #include "fovea/models/registry.hpp"

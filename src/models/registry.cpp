@@ -2,16 +2,18 @@
 
 #include "fovea/error.hpp"
 #include "fovea/models/cnn_net.hpp"
+#include "fovea/models/fast_cnn.hpp"
 #include "fovea/models/lenet5.hpp"
 
 namespace fovea::models {
 
-std::vector<std::string> model_names() { return {"cnn", "lenet5", "lenet5-relu"}; }
+std::vector<std::string> model_names() { return {"cnn", "lenet5", "lenet5-relu", "fast"}; }
 
 nn::ModulePtr create_model(const std::string& name) {
   if (name == "cnn") return std::make_shared<CNNNet>();
   if (name == "lenet5") return std::make_shared<LeNet5>(LeNetStyle::Classic);
   if (name == "lenet5-relu") return std::make_shared<LeNet5>(LeNetStyle::Modern);
+  if (name == "fast") return fast_cnn();
   std::string names;
   for (const std::string& n : model_names()) names += (names.empty() ? "" : ", ") + n;
   throw ValueError("unknown model '" + name + "'; expected one of: " + names);

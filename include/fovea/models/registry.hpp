@@ -5,6 +5,7 @@
 //   cnn          the seed's CNN_net (models::CNNNet), the default
 //   lenet5       LeNet-5, Tanh and average pooling (models::LeNet5, LeNetStyle::Classic)
 //   lenet5-relu  the same layout with ReLU and max pooling (LeNetStyle::Modern)
+//   fast         two convolutions with batch norm: the network of --recipe fast (fast_cnn.hpp)
 //
 // All take N x 1 x 28 x 28 images and give 10 scores.
 #include <string>
