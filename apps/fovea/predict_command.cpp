@@ -1,5 +1,7 @@
 // fovea predict: classifies image files with a saved model. Each image is decoded, prepared as
-// MNIST's digits were (data::prepare_digit) and classified in batches. One line per file, or one
+// the model's training images were (a digit centred as MNIST's, or a picture resized as an image
+// folder's: Classifier::prepare_file) and classified in batches; a model trained on an image
+// folder prints its class names. One line per file, or one
 // JSON object per file with --json; a file that fails gets one error line on stderr naming it, the
 // others are still classified, and the exit status is 1 at the end.
 #include <algorithm>
@@ -69,22 +71,34 @@ std::vector<std::string> list_inputs(const std::vector<std::string>& inputs, std
   return files;
 }
 
-void print(const std::string& file, const inference::Prediction& p, const PredictFlags& f) {
+// A class by name when the model keeps names (trained on an image folder), else its number.
+std::string class_name(int64_t label, const std::vector<std::string>& classes) {
+  if (label >= 0 && label < static_cast<int64_t>(classes.size())) return classes[static_cast<size_t>(label)];
+  return std::to_string(label);
+}
+
+void print(const std::string& file, const inference::Prediction& p, const PredictFlags& f,
+           const std::vector<std::string>& classes) {
   const auto top = p.top(f.top);
   if (f.json) {
     nlohmann::json j = {{"file", file}, {"label", p.label}, {"probability", p.probability}};
+    if (!classes.empty()) j["class"] = class_name(p.label, classes);
     j["top"] = nlohmann::json::array();
-    for (auto& [label, prob] : top) j["top"].push_back({{"label", label}, {"probability", prob}});
+    for (auto& [label, prob] : top) {
+      nlohmann::json entry = {{"label", label}, {"probability", prob}};
+      if (!classes.empty()) entry["class"] = class_name(label, classes);
+      j["top"].push_back(entry);
+    }
     std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return;
   }
-  std::string line = file + ": " + std::to_string(p.label);
+  std::string line = file + ": " + class_name(p.label, classes);
   char buf[64];
   std::snprintf(buf, sizeof buf, " (p=%.3f)  top %lld:", p.probability, static_cast<long long>(top.size()));
   line += buf;
   for (size_t i = 0; i < top.size(); ++i) {
-    std::snprintf(buf, sizeof buf, "%s %lld %.3f", i ? "," : "", static_cast<long long>(top[i].first), top[i].second);
-    line += buf;
+    std::snprintf(buf, sizeof buf, " %.3f", top[i].second);
+    line += (i ? ", " : " ") + class_name(top[i].first, classes) + buf;
   }
   std::printf("%s\n", line.c_str());
 }
@@ -107,8 +121,8 @@ int run(const PredictFlags& f) {
     std::vector<float> pixels;  // the prepared images, 28 x 28 each
     for (size_t i = begin; i < end; ++i) {
       try {
-        Tensor digit = data::prepare_digit(io::read_image_gray(files[i]));
-        pixels.insert(pixels.end(), digit.data(), digit.data() + 28 * 28);
+        Tensor image = classifier.prepare_file(files[i]);
+        pixels.insert(pixels.end(), image.data(), image.data() + 28 * 28);
         ok.push_back(i);
       } catch (const IOError& e) {
         error[i - begin] = e.what();
@@ -129,7 +143,7 @@ int run(const PredictFlags& f) {
         std::fprintf(stderr, "fovea: error: %s\n", error[i - begin]->c_str());
         failed = true;
       } else {
-        print(files[i], predictions[next++], f);
+        print(files[i], predictions[next++], f, classifier.classes());
       }
     }
   }

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <new>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <string>
 #include <utility>
@@ -23,6 +24,7 @@
 #include "fovea/data/dataloader.hpp"
 #include "fovea/data/mnist.hpp"
 #include "fovea/error.hpp"
+#include "fovea/inference/classifier.hpp"
 #include "fovea/io/checkpoint.hpp"
 #include "fovea/io/save_load.hpp"
 #include "fovea/io/safetensors.hpp"
@@ -164,7 +166,9 @@ void take_settings_from(const io::Checkpoint& c, const CLI::App& cmd, TrainFlags
     if (auto* v = text("dataset")) f.data.dataset = *v;
     if (auto* v = text("optimizer")) f.optimizer = *v;
     if (auto* v = text("model")) f.model = *v;
-    if (auto* v = text("model-description"); v && cmd.count("--model-file") == 0) f.model_description = *v;
+    // Not a flag of its own: --model-file's text, unless --model-file names a file now.
+    if (auto it = c.config.find("model-description"); it != c.config.end() && f.model_file.empty())
+      f.model_description = it->second;
     if (auto* v = text("augment")) {
       f.augment.clear();
       std::stringstream in(*v);
@@ -333,7 +337,14 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   // Made before a restore, as a resumed torch run makes it: its first step sets the lrs, which
   // the optimizer's and its own loaded state then put back where the checkpoint was.
   Schedulers schedulers = make_scheduler(f.training, f.lr, f.epochs, *optimizer, train_loader.size());
-  train::Run run{model, *optimizer, optimizer_type, train_loader, settings(f), schedulers.scheduler.get(),
+  // A model of a user's pictures keeps their class names and how its inputs were made, so that
+  // predict prints names and prepares pictures as ImageFolder did (inference/classifier.hpp).
+  std::map<std::string, std::string> picture_keys;
+  if (f.data.dataset == "imagefolder")
+    picture_keys = {{"classes", nlohmann::json(train_set->classes()).dump()}, {"input", "resized"}};
+  std::map<std::string, std::string> run_settings = settings(f);
+  run_settings.insert(picture_keys.begin(), picture_keys.end());
+  train::Run run{model, *optimizer, optimizer_type, train_loader, run_settings, schedulers.scheduler.get(),
                  schedulers.plateau.get()};
   train::FitOptions options;
   std::vector<train::EpochReport> history;
@@ -401,10 +412,16 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   std::cout << "end training." << std::endl;
   if (!f.save.empty()) {
     // The name tells eval, predict and export which architecture to build (PyTorch ignores it).
+    std::map<std::string, std::string> metadata;
     if (f.model_description.empty())
-      io::save_safetensors(f.save, model.state_dict(), {{models::kModelNameKey, f.model}});
+      metadata[models::kModelNameKey] = f.model;
     else
-      io::save_safetensors(f.save, model.state_dict(), {{models::kModelDescriptionKey, f.model_description}});
+      metadata[models::kModelDescriptionKey] = f.model_description;
+    if (!picture_keys.empty()) {
+      metadata[inference::kClassesKey] = picture_keys["classes"];
+      metadata[inference::kInputKey] = picture_keys["input"];
+    }
+    io::save_safetensors(f.save, model.state_dict(), metadata);
     std::cout << "saved the weights to " << f.save << std::endl;
   }
   return 0;

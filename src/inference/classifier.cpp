@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "fovea/autograd.hpp"
+#include "fovea/data/augment.hpp"
 #include "fovea/data/digit.hpp"
 #include "fovea/error.hpp"
 #include "fovea/io/image.hpp"
@@ -41,7 +42,12 @@ std::vector<std::pair<int64_t, float>> Prediction::top(int64_t k) const {
   return out;
 }
 
-Classifier::Classifier(const std::string& model_path) : model_(load_model(model_path).model) {}
+Classifier::Classifier(const std::string& model_path) : Classifier(load_model(model_path)) {}
+
+Classifier::Classifier(LoadedModel loaded) : Classifier(std::move(loaded.model)) {
+  classes_ = std::move(loaded.classes);
+  input_ = loaded.input;
+}
 
 Classifier::Classifier(nn::ModulePtr model) : model_(std::move(model)) {
   if (!model_) throw ValueError("Classifier: no model given");
@@ -80,16 +86,21 @@ Prediction Classifier::classify(const Tensor& image) {
   return classify_batch(image.reshape({1, 1, 28, 28})).front();
 }
 
-Prediction Classifier::classify_file(const std::string& path) {
-  Tensor digit;
+Tensor Classifier::prepare_file(const std::string& path) const {
   try {
-    digit = data::prepare_digit(io::read_image_gray(path));
+    if (input_ == InputKind::Resized) {
+      Tensor picture = io::read_image(path, io::ColorMode::Gray, {.min_side = 1});  // as ImageFolder reads it
+      if (picture.dim() == 2) picture = picture.unsqueeze(0);
+      return data::transforms::resize(picture, 28, 28);
+    }
+    return data::prepare_digit(io::read_image_gray(path)).reshape({1, 28, 28});
   } catch (const IOError&) {
     throw;
   } catch (const Error& e) {
     throw ValueError(path + ": " + e.what());
   }
-  return classify(digit);
 }
+
+Prediction Classifier::classify_file(const std::string& path) { return classify(prepare_file(path)); }
 
 }  // namespace fovea::inference

@@ -1,5 +1,6 @@
 // Loading a trained model from a file: fovea's own weights, a checkpoint, or PyTorch's state_dict.
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "fovea/error.hpp"
@@ -19,6 +20,7 @@ struct Weights {
   NamedTensors tensors;
   std::string name;
   std::optional<std::string> description;
+  std::optional<std::string> classes, input;  // kClassesKey's JSON list and kInputKey
 };
 
 Weights read_weights(const std::string& path) {
@@ -30,10 +32,27 @@ Weights read_weights(const std::string& path) {
   if (file.metadata.count("fovea.checkpoint")) {
     io::Checkpoint c = io::load_checkpoint(path);
     return {std::move(c.model), find(c.config, "model").value_or(models::kDefaultModel),
-            find(c.config, "model-description")};
+            find(c.config, "model-description"), find(c.config, "classes"), find(c.config, "input")};
   }
   return {std::move(file.tensors), find(file.metadata, models::kModelNameKey).value_or(models::kDefaultModel),
-          find(file.metadata, models::kModelDescriptionKey)};
+          find(file.metadata, models::kModelDescriptionKey), find(file.metadata, kClassesKey),
+          find(file.metadata, kInputKey)};
+}
+
+std::vector<std::string> class_names(const std::string& json, const std::string& path) {
+  std::vector<std::string> names;
+  try {
+    for (const auto& name : nlohmann::json::parse(json)) names.push_back(name.get<std::string>());
+  } catch (const nlohmann::json::exception&) {
+    throw IOError(path + ": the class names it keeps are not a JSON list of texts");
+  }
+  return names;
+}
+
+InputKind input_kind(const std::optional<std::string>& input, const std::string& path) {
+  if (!input || *input == "digit") return InputKind::Digit;
+  if (*input == "resized") return InputKind::Resized;
+  throw IOError(path + ": unknown input kind '" + *input + "'; expected digit or resized");
 }
 
 void load_into(nn::Module& model, const NamedTensors& weights, const std::string& path, const std::string& name) {
@@ -68,7 +87,9 @@ LoadedModel load_model(const std::string& path) {
     }
   }
   load_into(*model, w.tensors, path, w.name);
-  return {model, w.name};
+  LoadedModel out{model, w.name, w.classes ? class_names(*w.classes, path) : std::vector<std::string>{},
+                  input_kind(w.input, path)};
+  return out;
 }
 
 std::shared_ptr<models::CNNNet> load_cnn_net(const std::string& path) {

@@ -5,6 +5,8 @@
 // and no file written or changed.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <signal.h>
 
 #include <filesystem>
@@ -185,9 +187,59 @@ TEST_F(TrainEval, ImageFolderDatasetTrainsAndEvaluatesWithItsClassNames) {
   CliResult eval = run_cli("eval --model " + weights + " --dataset imagefolder --data " + root.string());
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   EXPECT_NE(eval.out.find("dark"), std::string::npos) << eval.out;
+  // predict prepares a picture as the folder's were (resized, not centred as a digit) and names its class.
+  CliResult predict = run_cli("predict --model " + weights + " " + (root / "test" / "left" / "p0.pgm").string());
+  ASSERT_EQ(predict.exit_code, 0) << predict.err;
+  EXPECT_NE(predict.out.find("p0.pgm: left (p="), std::string::npos) << predict.out;
+  CliResult as_json = run_cli("predict --json --top 2 --model " + weights + " " + (root / "test" / "dark").string());
+  ASSERT_EQ(as_json.exit_code, 0) << as_json.err;
+  EXPECT_NE(as_json.out.find("\"class\":\"dark\""), std::string::npos) << as_json.out;
   std::filesystem::rename(root / "test" / "dark", root / "test" / "black");
   expect_one_line_error(run_cli("train --epochs 1" + data), "only in " + (root / "train").string() + ": dark");
   expect_one_line_error(run_cli("train --epochs 1 --dataset kmnist --threads 2"), "--dataset kmnist needs --data DIR");
+}
+
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+TEST_F(TrainEval, AModelFileTrainsSavesResumesAndLoadsWithoutIt) {
+  const std::string model_file = dir / "small.model";
+  write_text(model_file, std::string("# small\nConv2d(1, 8, 5)\nBatchNorm2d(8)\nReLU()\nMaxPool2d(4)\n"
+                                                      "Flatten()\nLinear(288, 10)\n"));
+  const std::string weights = dir / "file_model.safetensors", ck = dir / "file_ck.safetensors";
+  CliResult whole = run_cli("train --epochs 2 --model-file " + model_file + " --save " + weights + common());
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_NE(whole.out.find("(1): BatchNorm2d(8, eps=1e-05"), std::string::npos) << whole.out;
+  // The checkpoint keeps the description: --resume needs no --model-file and ends where the whole run did.
+  ASSERT_EQ(run_cli("train --epochs 1 --model-file " + model_file + " --checkpoint " + ck + common()).exit_code, 0);
+  std::filesystem::remove(model_file);
+  CliResult resumed = run_cli("train --resume " + ck + " --epochs 2" + common());
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(resumed.lines_starting("epoch:").back(), whole.lines_starting("epoch:").back());
+  CliResult eval = run_cli("eval --model " + weights + " --data " + data_dir + " --no-download --threads 2 --batch-size 64");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  const std::string last = whole.lines_starting("epoch:").back();
+  EXPECT_NE(eval.out.find(last.substr(last.find("Test Acc:") + 9, 6)), std::string::npos) << eval.out << last;
+  // A description that does not fit, or names a layer fovea lacks, is one line naming the file and line.
+  write_text(model_file, std::string("Conv2d(1, 8, 5)\nFlatten()\nLinear(100, 10)\n"));
+  expect_one_line_error(run_cli("train --epochs 1 --model-file " + model_file + common()), model_file + ":3:");
+  write_text(model_file, std::string("Conv2d(1, 8, 5)\nSwish()\n"));
+  expect_one_line_error(run_cli("train --epochs 1 --model-file " + model_file + common()),
+                        model_file + ":2: unknown layer 'Swish'");
+  expect_one_line_error(run_cli("train --epochs 1 --model-file " + model_file + " --model lenet5" + common()),
+                        "--model excludes --model-file");
+  expect_one_line_error(run_cli("train --epochs 1 --model-file " + (dir / "missing.model") + common()),
+                        "missing.model");
+}
+
+TEST_F(TrainEval, TheFastRecipeExpandsToItsFlagsAndTheyCanBeOverridden) {
+  CliResult fast = run_cli("train --recipe fast --checkpoint " + (dir / "fast.safetensors") + common());
+  ASSERT_EQ(fast.exit_code, 0) << fast.err;
+  EXPECT_EQ(fast.lines_starting("epoch:").size(), 1u) << "one epoch";
+  EXPECT_NE(fast.out.find("(1): BatchNorm2d(16"), std::string::npos) << fast.out;
+  CliResult two = run_cli("train --recipe fast --epochs 2" + common());
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_EQ(two.lines_starting("epoch:").size(), 2u) << "--epochs overrides the recipe's";
+  expect_one_line_error(run_cli("train --recipe slow" + common()), "--recipe");
 }
 
 TEST_F(TrainEval, ACheckpointFromAnotherConfigurationIsRefusedAndLeftAlone) {

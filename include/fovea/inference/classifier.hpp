@@ -40,9 +40,19 @@ std::shared_ptr<models::CNNNet> load_cnn_net(const std::string& path);
 // the seed's CNN. A model trained with --model-file is rebuilt from the description's text the
 // file keeps (models::kModelDescriptionKey, a checkpoint's "model-description"). In eval mode. Throws IOError naming the file as load_cnn_net does, and when the
 // name is not a model fovea knows.
+//
+// A model trained on an image folder (fovea train --dataset imagefolder) also keeps its class
+// names (metadata kClassesKey, a JSON list; a checkpoint's "classes" setting) and that its
+// inputs are whole pictures resized to 28 x 28 gray (kInputKey "resized"), not digits to be
+// centred as MNIST's were.
+enum class InputKind { Digit, Resized };
+inline constexpr const char* kClassesKey = "fovea.classes";
+inline constexpr const char* kInputKey = "fovea.input";
 struct LoadedModel {
   nn::ModulePtr model;
   std::string name;  // "cnn", "lenet5", ..., or "the model described in FILE"
+  std::vector<std::string> classes;  // by class index; empty: the classes are the digits 0..9
+  InputKind input = InputKind::Digit;
 };
 LoadedModel load_model(const std::string& path);
 
@@ -50,14 +60,21 @@ class Classifier {
  public:
   explicit Classifier(const std::string& model_path);
   explicit Classifier(nn::ModulePtr model);
+  explicit Classifier(LoadedModel loaded);
 
   // One image: 28 x 28 or 1 x 28 x 28, in [0, 1], white on black (MNIST's form).
   Prediction classify(const Tensor& image);
   // N x 1 x 28 x 28 images in [0, 1]: one forward pass for all of them.
   std::vector<Prediction> classify_batch(const Tensor& images);
-  // An image file (PNG, JPEG, BMP, PGM) of any size: decoded, prepared as MNIST was made
-  // (data::prepare_digit) and classified. Throws IOError/ValueError naming the file.
+  // An image file (PNG, JPEG, BMP, PGM) of any size: decoded, prepared as the model's training
+  // images were (prepare_file) and classified. Throws IOError/ValueError naming the file.
   Prediction classify_file(const std::string& path);
+  // The 1 x 28 x 28 image in [0, 1] a file becomes: a digit centred as MNIST's were
+  // (data::prepare_digit), or, for a model trained on an image folder, the picture resized as
+  // ImageFolder resized it.
+  Tensor prepare_file(const std::string& path) const;
+  // The class names the model file keeps (empty: digits).
+  const std::vector<std::string>& classes() const { return classes_; }
   // The raw scores of N x 1 x 28 x 28 images in [0, 1], N x classes.
   Tensor logits(const Tensor& images);
   // What the model is fed for images in [0, 1] (any shape): the seed's Normalize(0.5, 0.5).
@@ -67,6 +84,8 @@ class Classifier {
 
  private:
   nn::ModulePtr model_;
+  std::vector<std::string> classes_;
+  InputKind input_ = InputKind::Digit;
 };
 
 }  // namespace fovea::inference
