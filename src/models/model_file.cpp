@@ -229,8 +229,8 @@ Tensor run_layers(const ModelDescription& d, nn::Sequential& group, Tensor x) {
     try {
       x = (*child)(x);
     } catch (const Error& e) {
-      throw ValueError(d.source + ":" + std::to_string(line_of(d, child.get())) + ": " + child->repr() +
-                       " does not fit its input of shape " + to_string(x.shape()) + ": " + e.what());
+      // The layer's own error names it, its position and the shapes; the line says where it is written.
+      throw ValueError(d.source + ":" + std::to_string(line_of(d, child.get())) + ": " + e.what());
     }
   }
   return x;

@@ -115,7 +115,7 @@ TEST(ModelFile, ErrorsNameTheFileTheLineAndWhatWasExpected) {
 TEST(ModelFile, LayersThatDoNotFitTheImagesAreNamedByLine) {
   ModelDescription d = parse_model_description("Conv2d(1, 8, 5)\nFlatten()\nLinear(100, 10)\n", "m.txt");
   expect_contains(error_of<ValueError>([&] { check_model_fits(d, {1, 28, 28}, 10); }),
-                  {"m.txt:3:", "Linear(in_features=100", "[2, 4608]"});
+                  {"m.txt:3: Linear(in_features=100", "[2, 4608]"});
   ModelDescription no_rows = parse_model_description("Conv2d(1, 8, 5)", "m.txt");
   expect_contains(error_of<ValueError>([&] { check_model_fits(no_rows, {1, 28, 28}, 10); }),
                   {"m.txt:", "[2, 8, 24, 24]", "one row of 10 scores"});
