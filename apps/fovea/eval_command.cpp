@@ -51,9 +51,18 @@ int run(const EvalFlags& f) {
   if (!f.logits.empty()) check_output_path("--logits", f.logits);
   cpu_isa();
   if (f.threads > 0) set_num_threads(checked_threads(f.threads));
-  nn::ModulePtr model = inference::load_model(f.model).model;
+  inference::LoadedModel loaded = inference::load_model(f.model);
+  nn::ModulePtr model = loaded.model;
   std::shared_ptr<data::Dataset> test_set = open_split(f.data, /*train=*/false);
   const std::vector<std::string> names = test_set->classes();
+  // A model of an image folder keeps the classes it learned: a test folder with other classes
+  // would score targets that mean different things.
+  if (!loaded.classes.empty() && loaded.classes != names) {
+    std::string kept, found;
+    for (const auto& n : loaded.classes) kept += (kept.empty() ? "" : ", ") + n;
+    for (const auto& n : names) found += (found.empty() ? "" : ", ") + n;
+    throw ValueError(f.model + " was trained on the classes " + kept + ", but the test split's are " + found);
+  }
   if (f.limit > 0) {
     if (f.limit > test_set->size())
       throw ValueError("--limit " + std::to_string(f.limit) + ": the test split has " + std::to_string(test_set->size()) +

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <new>
@@ -22,6 +23,7 @@
 #include "training_flags.hpp"
 #include "fovea/backend.hpp"
 #include "fovea/data/dataloader.hpp"
+#include "fovea/data/image_folder.hpp"
 #include "fovea/data/mnist.hpp"
 #include "fovea/error.hpp"
 #include "fovea/inference/classifier.hpp"
@@ -328,6 +330,10 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
 
   auto train_set = open_split(f.data, /*train=*/true, f.augment);
   auto test_set = open_split(f.data, /*train=*/false);
+  // A folder's classes are its sub-folders: train/ and test/ must name the same ones, in order.
+  if (f.data.dataset == "imagefolder")
+    data::check_same_classes(*train_set, (std::filesystem::path(f.data.dir) / "train").string(), *test_set,
+                             (std::filesystem::path(f.data.dir) / "test").string());
   data::DataLoader train_loader(train_set, {.batch_size = f.batch_size, .shuffle = true, .seed = f.seed});
   data::DataLoader test_loader(test_set, {.batch_size = f.test_batch_size});
 

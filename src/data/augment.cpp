@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "fovea/data/augment.hpp"
+#include "data/image_check.hpp"
 #include "fovea/error.hpp"
 
 namespace fovea::data {
@@ -69,9 +70,7 @@ Transform RandomCrop(std::pair<int64_t, int64_t> size, RandomCropOptions options
   FOVEA_CHECK(th > 0 && tw > 0, ValueError, "RandomCrop: size must be positive, got (", th, ", ", tw, ")");
   FOVEA_CHECK(options.padding >= 0, ValueError, "RandomCrop: padding must be non-negative, got ", options.padding);
   return [th, tw, options](const Tensor& input) {
-    FOVEA_CHECK(input.defined() && input.dim() == 3, ShapeError, "RandomCrop: expected a C x H x W image, got shape ",
-                input.defined() ? to_string(input.shape()) : std::string("(undefined)"));
-    Tensor image = input;
+    Tensor image = detail::checked_image(input, "RandomCrop");
     const int64_t p = options.padding;
     if (p > 0) image = pad_image(image, p, p, p, p, options.fill);
     // As torchvision: a side shorter than the crop is padded by the difference on both ends.
@@ -100,8 +99,7 @@ Transform RandomAffine(RandomAffineOptions o) {
   check_range("RandomAffine", "shear", o.shear_x, -180.0, 180.0);
   check_range("RandomAffine", "shear", o.shear_y, -180.0, 180.0);
   return [o](const Tensor& image) {
-    FOVEA_CHECK(image.defined() && image.dim() == 3, ShapeError, "RandomAffine: expected a C x H x W image, got shape ",
-                image.defined() ? to_string(image.shape()) : std::string("(undefined)"));
+    detail::checked_image(image, "RandomAffine");
     // torchvision's RandomAffine.get_params, in its order; a parameter not asked for is not drawn.
     const double angle = uniform(o.degrees.first, o.degrees.second);
     double tx = 0.0, ty = 0.0;
@@ -124,9 +122,7 @@ Transform RandomErasing(RandomErasingOptions o) {
   check_range("RandomErasing", "scale", o.scale, 0.0, 1.0);
   check_range("RandomErasing", "ratio", o.ratio, 1e-12, 1e12);
   return [o](const Tensor& image) {
-    FOVEA_CHECK(image.defined() && image.dim() == 3, ShapeError,
-                "RandomErasing: expected a C x H x W image, got shape ",
-                image.defined() ? to_string(image.shape()) : std::string("(undefined)"));
+    detail::checked_image(image, "RandomErasing");
     if (!(uniform(0.0, 1.0) < o.p)) return image;
     // torchvision's RandomErasing.get_params: up to 10 tries at a rectangle that fits.
     const int64_t ih = image.size(1), iw = image.size(2);

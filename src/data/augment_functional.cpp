@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "fovea/data/augment.hpp"
+#include "data/image_check.hpp"
 #include "fovea/error.hpp"
 
 namespace fovea::data::transforms {
 
-namespace {
+namespace detail {
 
-// The image as a contiguous float32 C x H x W tensor, or one error naming the function.
 Tensor checked_image(const Tensor& image, const char* function) {
   FOVEA_CHECK(image.defined() && image.dim() == 3, ShapeError, function, ": expected a C x H x W image, got shape ",
               image.defined() ? to_string(image.shape()) : std::string("(undefined)"));
@@ -21,7 +21,9 @@ Tensor checked_image(const Tensor& image, const char* function) {
   return image.contiguous();
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::checked_image;
 
 Tensor hflip(const Tensor& image_) {
   const Tensor image = checked_image(image_, "hflip");

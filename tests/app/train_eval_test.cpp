@@ -196,6 +196,8 @@ TEST_F(TrainEval, ImageFolderDatasetTrainsAndEvaluatesWithItsClassNames) {
   EXPECT_NE(as_json.out.find("\"class\":\"dark\""), std::string::npos) << as_json.out;
   std::filesystem::rename(root / "test" / "dark", root / "test" / "black");
   expect_one_line_error(run_cli("train --epochs 1" + data), "only in " + (root / "train").string() + ": dark");
+  expect_one_line_error(run_cli("eval --model " + weights + " --dataset imagefolder --data " + root.string()),
+                        "was trained on the classes dark, left, right, but the test split's are black, left, right");
   expect_one_line_error(run_cli("train --epochs 1 --dataset kmnist --threads 2"), "--dataset kmnist needs --data DIR");
 }
 
