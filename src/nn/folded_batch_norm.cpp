@@ -38,8 +38,8 @@ bool SeenTensor::unchanged(const Tensor& t) const {
 }
 
 std::pair<Tensor, Tensor> FoldedBatchNorm::for_pair(const Conv2d& conv, const BatchNorm2d& bn) {
-  const std::array<const Tensor*, 6> sources = {&conv.weight, &conv.bias,         &bn.weight,
-                                                 &bn.bias,     &bn.running_mean,   &bn.running_var};
+  const std::array<const Tensor*, 6> sources = {&conv.weight, &conv.bias, &bn.weight,
+                                                 &bn.bias,     &bn.running_mean, &bn.running_var};
   std::lock_guard<std::mutex> lock(mutex_);
   bool unchanged = !sources_.empty() && eps_ == bn.eps();
   for (size_t i = 0; unchanged && i < sources.size(); ++i) unchanged = sources_[i].unchanged(*sources[i]);

@@ -99,7 +99,7 @@ class Conv2d : public Module {
   int64_t in_channels_, out_channels_;
   Pair kernel_, stride_, padding_, dilation_;
   int64_t groups_;
-  std::shared_ptr<detail::FoldedBatchNorm> folded_;  // made by the first forward_batch_norm
+  std::shared_ptr<detail::FoldedBatchNorm> folded_;  // the folded weights and what they came from
 };
 
 class Linear : public Module {
