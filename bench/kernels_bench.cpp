@@ -6,6 +6,12 @@
 // as a user calls it (fovea::exp(x), allocating its output), as bench/ops_vs_pytorch.py times
 // PyTorch's equivalents (torch.exp(x)) on the same machine and thread count. The list of ops is
 // kOps below; the Python script holds the same names with PyTorch's calls.
+//
+// Then conv_bn/...: an eval-mode Conv2d(32, 64, 3, padding=1) -> BatchNorm2d(64) forward on a
+// 256 x 32 x 14 x 14 batch, layer by layer (unfused) and with the batch norm folded into the
+// convolution (fused, Sequential's default; see nn::set_fuse_batch_norm). Medians:
+//   OMP_NUM_THREADS=2 build/bench_kernels --benchmark_filter=conv_bn --benchmark_repetitions=7 \
+//     --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -13,6 +19,7 @@
 #include <vector>
 
 #include "fovea/autograd.hpp"
+#include "fovea/nn/layers.hpp"
 #include "fovea/ops.hpp"
 #include "fovea/random.hpp"
 #include "kernels/cpu/kernels.hpp"
@@ -208,6 +215,24 @@ void register_op_benchmarks() {
     })->Unit(benchmark::kMicrosecond);
   }
 }
+// ---- Conv2d -> BatchNorm2d in eval (issue 11): folded into one convolution or not ----
+void BM_ConvBatchNormEval(benchmark::State& state, bool fuse) {
+  fovea::NoGradGuard no_grad;
+  fovea::manual_seed(11);
+  fovea::nn::Sequential model(fovea::nn::Conv2d(32, 64, 3, 1, 1), fovea::nn::BatchNorm2d(64));
+  model.eval();
+  const Tensor x = fovea::randn({256, 32, 14, 14});
+  fovea::nn::set_fuse_batch_norm(fuse);
+  for (auto _ : state) {
+    Tensor out = model(x);
+    benchmark::DoNotOptimize(out.impl());
+  }
+  fovea::nn::set_fuse_batch_norm(true);
+  state.SetItemsProcessed(state.iterations() * 256);
+}
+BENCHMARK_CAPTURE(BM_ConvBatchNormEval, conv_bn/unfused, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ConvBatchNormEval, conv_bn/fused, true)->Unit(benchmark::kMillisecond);
+
 // ---- reductions (issue 10): 1M float32 elements, as torch.sum/mean/max/softmax are compared ----
 // (bench/compare.py's neighbours time PyTorch's with torch.set_num_threads matching OMP_NUM_THREADS.)
 const ReduceShape kAll{1, 1 << 20, 1}, kRows{1000, 1000, 1}, kCols{1, 1000, 1000};

@@ -8,6 +8,7 @@
 #include "fovea/error.hpp"
 #include "fovea/ops.hpp"
 #include "fovea/profiler.hpp"
+#include "nn/folded_batch_norm.hpp"
 #include "nn/layer_helpers.hpp"
 
 namespace fovea::nn {
@@ -51,17 +52,31 @@ ModulePtr Sequential::clone() const {
 Tensor Sequential::forward(const Tensor& input) {
   Tensor x = input;
   const auto& children = named_children();
+  auto child = [&](size_t i) { return i < children.size() ? children[i].second.get() : nullptr; };
+  auto unhooked_relu = [&](size_t i) { return dynamic_cast<ReLU*>(child(i)) && !child(i)->has_forward_hooks(); };
   for (size_t i = 0; i < children.size(); ++i) {
-    // Conv2d then ReLU: one fused pass instead of two trips through memory. Nothing between the
-    // two is visible from outside a Sequential, so the result is the same; unless a forward hook
-    // watches either, which must see the convolution's own output.
-    auto* conv = dynamic_cast<Conv2d*>(children[i].second.get());
-    if (conv && i + 1 < children.size() && dynamic_cast<ReLU*>(children[i + 1].second.get()) &&
-        !conv->has_forward_hooks() && !children[i + 1].second->has_forward_hooks()) {
-      profiler::Scope scope(conv->path() + " Conv2d+ReLU", /*is_module=*/true);
-      x = conv->forward_relu(x);
-      ++i;
-      continue;
+    // Fused steps (see layers.hpp): nothing between the modules is visible from outside a
+    // Sequential, so the result is the same; unless a forward hook watches one of them, which must
+    // see that module's own output.
+    auto* conv = dynamic_cast<Conv2d*>(child(i));
+    if (conv && !conv->has_forward_hooks()) {
+      // Conv2d then BatchNorm2d in eval (then ReLU): one convolution with folded weights.
+      auto* bn = dynamic_cast<BatchNorm2d*>(child(i + 1));
+      if (bn && conv->can_fold(*bn, x)) {
+        const bool relu = unhooked_relu(i + 2);
+        profiler::Scope scope(conv->path() + (relu ? " Conv2d+BatchNorm2d+ReLU" : " Conv2d+BatchNorm2d"),
+                              /*is_module=*/true);
+        x = conv->forward_batch_norm(x, *bn, relu);
+        i += relu ? 2 : 1;
+        continue;
+      }
+      // Conv2d then ReLU: one pass instead of two trips through memory.
+      if (unhooked_relu(i + 1)) {
+        profiler::Scope scope(conv->path() + " Conv2d+ReLU", /*is_module=*/true);
+        x = conv->forward_relu(x);
+        ++i;
+        continue;
+      }
     }
     x = (*children[i].second)(x);
   }
@@ -79,7 +94,8 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Pair kernel_size, Pair
       stride_(stride),
       padding_(padding),
       dilation_(dilation),
-      groups_(groups) {
+      groups_(groups),
+      folded_(std::make_shared<detail::FoldedBatchNorm>()) {
   check_positive("Conv2d", "in_channels", in_channels);
   check_positive("Conv2d", "out_channels", out_channels);
   check_positive("Conv2d", "kernel_size", std::min(kernel_.h, kernel_.w));

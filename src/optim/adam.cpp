@@ -6,6 +6,7 @@
 #include "fovea/error.hpp"
 #include "fovea/optim/optimizer.hpp"
 #include "kernels/cpu/kernels.hpp"
+#include "tensor/tensor_impl.hpp"
 
 namespace fovea::optim::detail {
 
@@ -62,6 +63,7 @@ void AdamFamily<Options>::step() {
     if constexpr (kDecoupled<Options>) scalars.param_scale = static_cast<float>(1.0 - o.lr * o.weight_decay);
     kernels::cpu::adam_update(p.numel(), p.data(), grad.data(), exp_avg_[i].data(), exp_avg_sq_[i].data(),
                               o.amsgrad ? max_exp_avg_sq_[i].data() : nullptr, scalars);
+    fovea::detail::bump_version(p);  // an in-place write, as PyTorch's p.addcdiv_: caches keyed on it see it
   }
 }
 

@@ -3,6 +3,7 @@
 #include "fovea/error.hpp"
 #include "fovea/optim/optimizer.hpp"
 #include "kernels/cpu/kernels.hpp"
+#include "tensor/tensor_impl.hpp"
 
 namespace fovea::optim {
 
@@ -45,6 +46,7 @@ void RMSprop::step() {
     kernels::cpu::rmsprop_update(p.numel(), p.data(), grad.data(), square_avg_[i].data(),
                                  o.centered ? grad_avg_[i].data() : nullptr,
                                  o.momentum > 0.0 ? momentum_buffer_[i].data() : nullptr, scalars);
+    fovea::detail::bump_version(p);  // an in-place write, as PyTorch's p.addcdiv_: caches keyed on it see it
   }
 }
 

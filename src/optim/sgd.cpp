@@ -3,6 +3,7 @@
 #include "fovea/error.hpp"
 #include "fovea/optim/optimizer.hpp"
 #include "kernels/cpu/kernels.hpp"
+#include "tensor/tensor_impl.hpp"
 
 namespace fovea::optim {
 
@@ -30,6 +31,7 @@ void SGD::step() {
     if (first) buffers_[i] = Tensor::empty(p.shape());
     kernels::cpu::sgd_update(p.numel(), p.data(), grad.data(), momentum != 0.0f ? buffers_[i].data() : nullptr, lr,
                              momentum, dampening, decay, o.nesterov, first);
+    fovea::detail::bump_version(p);  // an in-place write, as PyTorch's p.add_: caches keyed on it see it
   }
 }
 

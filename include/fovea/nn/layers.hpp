@@ -3,6 +3,7 @@
 // defaults, initialisation and printed form.
 #include <concepts>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,7 +21,27 @@ struct Pair {
   std::pair<int64_t, int64_t> pair() const { return {h, w}; }
 };
 
+class BatchNorm2d;
+namespace detail {
+struct FoldedBatchNorm;
+}  // namespace detail
+
+// Whether Sequential runs an eval-mode Conv2d -> BatchNorm2d pair as one convolution with the
+// batch norm folded into its weights (see Sequential). On by default; off gives the layer-by-layer
+// path, for comparing the two (bench/kernels_bench.cpp does). Process-wide, as the thread count.
+void set_fuse_batch_norm(bool on);
+bool fuse_batch_norm();
+
 // Sequential: runs its children in order; they are named "0", "1", ... unless named when added.
+//
+// Adjacent children it can run as one step, when nothing outside the Sequential could tell
+// (neither child has a forward hook, which must see its own module's output):
+//   Conv2d -> ReLU: one convolution with the ReLU applied as it writes its output.
+//   Conv2d -> BatchNorm2d (-> ReLU): in eval mode with running statistics, and with no graph to
+//     record (grad mode off, or nothing requires grad), the batch norm is an affine map per channel,
+//     so it folds into the convolution: scale = weight / sqrt(running_var + eps),
+//     w' = w * scale (per output channel), b' = (b - running_mean) * scale + bias. See
+//     Conv2d::forward_batch_norm for when the folded weights are recomputed.
 class Sequential : public Module {
  public:
   Sequential() : Module("Sequential") {}
@@ -56,6 +77,14 @@ class Conv2d : public Module {
   // relu(forward(input)) in one pass (see ops.hpp conv2d_relu); Sequential calls it when a ReLU
   // follows this layer.
   Tensor forward_relu(const Tensor& input);
+  // bn(forward(input)), then relu with `relu`, as one convolution whose weights have `bn` folded
+  // into them: what Sequential calls where can_fold(bn, input) holds (same result, one pass).
+  // The folded weights are kept and recomputed only when this layer's or bn's parameters or
+  // running statistics changed: another tensor, or the same one written in place (copy_,
+  // load_state_dict, an optimizer step; each bumps the storage's version). A write through a raw
+  // data() pointer bumps nothing, so the folded weights would not see it.
+  bool can_fold(const BatchNorm2d& bn, const Tensor& input) const;
+  Tensor forward_batch_norm(const Tensor& input, const BatchNorm2d& bn, bool relu);
   std::string extra_repr() const override;
   int64_t in_channels() const { return in_channels_; }
   int64_t out_channels() const { return out_channels_; }
@@ -70,6 +99,7 @@ class Conv2d : public Module {
   int64_t in_channels_, out_channels_;
   Pair kernel_, stride_, padding_, dilation_;
   int64_t groups_;
+  std::shared_ptr<detail::FoldedBatchNorm> folded_;  // the folded weights and what they came from
 };
 
 class Linear : public Module {
