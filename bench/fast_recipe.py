@@ -55,7 +55,7 @@ def summary(name, runs):
     med = lambda k: statistics.median(r[k] for r in runs)  # noqa: E731
     hits = sum(r["acc"] >= 0.99 for r in runs)
     accs = sorted(r["acc"] for r in runs)
-    print(f"{name:8s} median wall {med('wall'):6.2f} s  (start-up {med('load'):.2f}, training {med('train'):.2f}, "
+    print(f"{name:8s} median wall {med('wall'):6.2f} s  (start-up to the first step's end {med('load'):.2f}, training {med('train'):.2f}, "
           f"test pass {med('eval'):.2f}, rest {med('rest'):.2f})  "
           f"accuracy >= 99.0% in {hits}/{len(runs)}  median {statistics.median(accs) * 100:.2f}%  "
           f"min {accs[0] * 100:.2f}%  max {accs[-1] * 100:.2f}%")

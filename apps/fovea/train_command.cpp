@@ -303,12 +303,16 @@ void apply_recipe(const CLI::App& cmd, TrainFlags& f) {
 // The network: --model-file's description (or a resumed checkpoint's), else --model's by name.
 // A description is checked against the dataset's images and classes before anything trains.
 nn::ModulePtr make_model(TrainFlags& f, const data::Dataset& train_set) {
-  if (f.model_file.empty() && f.model_description.empty()) return models::create_model(f.model);
+  // MNIST-like datasets have 10 classes; an image folder as many as it has class folders.
+  const int64_t classes = f.data.dataset == "imagefolder" ? static_cast<int64_t>(train_set.classes().size()) : 10;
+  if (classes < 2)
+    throw ValueError((std::filesystem::path(f.data.dir) / "train").string() +
+                     ": one class folder; a classifier needs at least two");
+  if (f.model_file.empty() && f.model_description.empty()) return models::create_model(f.model, classes);
   const models::ModelDescription d =
       f.model_file.empty() ? models::parse_model_description(f.model_description, f.resume + " (its model description)")
                            : made_for_flag("--model-file", [&] { return models::read_model_file(f.model_file); });
   f.model_description = d.text;
-  const int64_t classes = std::max<int64_t>(1, static_cast<int64_t>(train_set.classes().size()));
   models::check_model_fits(d, models::model_input_shape(), classes);
   return d.model;
 }

@@ -69,6 +69,7 @@ void load_into(nn::Module& model, const NamedTensors& weights, const std::string
 
 LoadedModel load_model(const std::string& path) {
   Weights w = read_weights(path);
+  const std::vector<std::string> classes = w.classes ? class_names(*w.classes, path) : std::vector<std::string>{};
   nn::ModulePtr model;
   if (w.description) {
     // The description was checked when the model was trained; a file edited since is still
@@ -81,15 +82,13 @@ LoadedModel load_model(const std::string& path) {
     w.name = "the model described in " + path;
   } else {
     try {
-      model = models::create_model(w.name);
+      model = models::create_model(w.name, classes.empty() ? 10 : static_cast<int64_t>(classes.size()));
     } catch (const ValueError& e) {
       throw IOError(path + ": " + e.what());
     }
   }
   load_into(*model, w.tensors, path, w.name);
-  LoadedModel out{model, w.name, w.classes ? class_names(*w.classes, path) : std::vector<std::string>{},
-                  input_kind(w.input, path)};
-  return out;
+  return {model, w.name, classes, input_kind(w.input, path)};
 }
 
 std::shared_ptr<models::CNNNet> load_cnn_net(const std::string& path) {

@@ -18,7 +18,7 @@ ModulePtr pool(LeNetStyle style) {
 
 }  // namespace
 
-LeNet5::LeNet5(LeNetStyle style) : Module("LeNet5"), style_(style) {
+LeNet5::LeNet5(LeNetStyle style, int64_t num_classes) : Module("LeNet5"), style_(style), num_classes_(num_classes) {
   features = register_module("features", std::make_shared<Sequential>());
   features->push_back(std::make_shared<Conv2d>(1, 6, 5, 1, 2));
   features->push_back(activation(style));
@@ -32,7 +32,7 @@ LeNet5::LeNet5(LeNetStyle style) : Module("LeNet5"), style_(style) {
   classifier->push_back(activation(style));
   classifier->push_back(std::make_shared<Linear>(120, 84));
   classifier->push_back(activation(style));
-  classifier->push_back(std::make_shared<Linear>(84, 10));
+  classifier->push_back(std::make_shared<Linear>(84, num_classes));
 }
 
 Tensor LeNet5::forward(const Tensor& x) { return (*classifier)((*features)(x)); }

@@ -9,11 +9,13 @@ namespace fovea::models {
 
 std::vector<std::string> model_names() { return {"cnn", "lenet5", "lenet5-relu", "fast"}; }
 
-nn::ModulePtr create_model(const std::string& name) {
-  if (name == "cnn") return std::make_shared<CNNNet>();
-  if (name == "lenet5") return std::make_shared<LeNet5>(LeNetStyle::Classic);
-  if (name == "lenet5-relu") return std::make_shared<LeNet5>(LeNetStyle::Modern);
-  if (name == "fast") return fast_cnn();
+nn::ModulePtr create_model(const std::string& name, int64_t num_classes) {
+  if (num_classes < 2 || num_classes > (int64_t{1} << 20))
+    throw ValueError("a model for " + std::to_string(num_classes) + " classes; expected 2 to 2^20");
+  if (name == "cnn") return std::make_shared<CNNNet>(num_classes);
+  if (name == "lenet5") return std::make_shared<LeNet5>(LeNetStyle::Classic, num_classes);
+  if (name == "lenet5-relu") return std::make_shared<LeNet5>(LeNetStyle::Modern, num_classes);
+  if (name == "fast") return fast_cnn(num_classes);
   std::string names;
   for (const std::string& n : model_names()) names += (names.empty() ? "" : ", ") + n;
   throw ValueError("unknown model '" + name + "'; expected one of: " + names);

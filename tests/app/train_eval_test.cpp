@@ -184,6 +184,8 @@ TEST_F(TrainEval, ImageFolderDatasetTrainsAndEvaluatesWithItsClassNames) {
   CliResult train = run_cli("train --epochs 3 --optimizer adam --save " + weights + data);
   ASSERT_EQ(train.exit_code, 0) << train.err;
   EXPECT_NE(train.lines_starting("epoch:").back().find("Test Acc:1.0000"), std::string::npos) << train.out;
+  EXPECT_NE(train.out.find("Linear(in_features=128, out_features=3, bias=True)"), std::string::npos)
+      << "one output per class folder: " << train.out;
   CliResult eval = run_cli("eval --model " + weights + " --dataset imagefolder --data " + root.string());
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   EXPECT_NE(eval.out.find("dark"), std::string::npos) << eval.out;

@@ -18,6 +18,7 @@
 
 namespace fovea::models {
 
-std::shared_ptr<nn::Sequential> fast_cnn();
+// num_classes sizes the last layer (10 for MNIST).
+std::shared_ptr<nn::Sequential> fast_cnn(int64_t num_classes = 10);
 
 }  // namespace fovea::models

@@ -17,16 +17,18 @@ enum class LeNetStyle { Classic, Modern };
 
 class LeNet5 : public nn::Module {
  public:
-  explicit LeNet5(LeNetStyle style = LeNetStyle::Classic);
+  // num_classes sizes the last layer (10 for MNIST).
+  explicit LeNet5(LeNetStyle style = LeNetStyle::Classic, int64_t num_classes = 10);
   static Shape input_shape() { return {1, 28, 28}; }
   Tensor forward(const Tensor& x) override;
-  nn::ModulePtr clone() const override { return clone_as<LeNet5>(style_); }
+  nn::ModulePtr clone() const override { return clone_as<LeNet5>(style_, num_classes_); }
   LeNetStyle style() const { return style_; }
 
   std::shared_ptr<nn::Sequential> features, classifier;
 
  private:
   LeNetStyle style_;
+  int64_t num_classes_;
 };
 
 }  // namespace fovea::models

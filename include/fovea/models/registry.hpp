@@ -7,7 +7,7 @@
 //   lenet5-relu  the same layout with ReLU and max pooling (LeNetStyle::Modern)
 //   fast         two convolutions with batch norm: the network of --recipe fast (fast_cnn.hpp)
 //
-// All take N x 1 x 28 x 28 images and give 10 scores.
+// All take N x 1 x 28 x 28 images and give one score per class (10 unless asked otherwise).
 #include <string>
 #include <vector>
 
@@ -17,9 +17,10 @@ namespace fovea::models {
 
 // The names above, in that order.
 std::vector<std::string> model_names();
-// A fresh model (initialised from the global generator, as its constructor does). Throws
-// ValueError listing the names for any other.
-nn::ModulePtr create_model(const std::string& name);
+// A fresh model (initialised from the global generator, as its constructor does) with
+// `num_classes` outputs. Throws ValueError listing the names for any other name, and for fewer
+// than 2 or more than 2^20 classes.
+nn::ModulePtr create_model(const std::string& name, int64_t num_classes = 10);
 // What one example must be for every model here: 1 x 28 x 28.
 Shape model_input_shape();
 // The key a weights file's metadata holds the name under ("fovea.model"); a file without it
