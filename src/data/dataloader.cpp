@@ -1,3 +1,5 @@
+#include <pthread.h>
+#include <sched.h>
 #include "fovea/data/dataloader.hpp"
 
 #include <algorithm>
@@ -94,6 +96,14 @@ class DataLoader::Pass {
   bool background() const { return options_.prefetch > 0 && options_.num_workers > 0; }
 
   void work() {
+    // Workers run on idle cycles only (SCHED_IDLE): a worker that took a time slice from one
+    // of the compute team's threads would hold every thread of that parallel region at its
+    // barrier, costing the team more than the worker gains. When no core is idle the consumer
+    // waits for its batch, which idles a core; so data is never starved, only never favoured.
+    if (options_.idle_priority_workers) {
+      sched_param idle{};
+      pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);  // best effort: a refusal leaves the default
+    }
     for (;;) {
       int64_t b;
       {

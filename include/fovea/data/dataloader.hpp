@@ -34,6 +34,10 @@ struct DataLoaderOptions {
   // Threads assembling batches (each a whole batch, as PyTorch's workers); 0 assembles on the
   // caller's thread, as PyTorch's num_workers=0. More than `prefetch` leaves some idle.
   int64_t num_workers = 1;
+  // Workers take only cycles no other thread of the machine wants (Linux SCHED_IDLE), so that
+  // assembling and augmenting batches never slows the compute threads; the consumer waiting for
+  // a batch frees a core for them. Off: workers compete as ordinary threads.
+  bool idle_priority_workers = true;
 };
 
 class DataLoader {
