@@ -1,9 +1,11 @@
 #include "data/gzip.hpp"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "fovea/error.hpp"
 #include "support/checked_math.hpp"
@@ -34,9 +36,35 @@ size_t size_hint(const uint8_t* bytes, size_t size, size_t limit) {
   return std::min({isize, deflate_max, kTrailerHintCap, limit});
 }
 
+// The fast path: one gzip member whose trailer gives its size exactly (every MNIST-family file)
+// inflates in a single libdeflate call, about three times zlib's speed, with the same CRC-32 and
+// length checks. Anything else (several members, a trailer that lies, corrupt or truncated data)
+// returns nothing and takes zlib's streaming path, which reports where the stream breaks and
+// enforces the limit as the output arrives.
+std::optional<std::vector<uint8_t>> gunzip_in_one_call(const uint8_t* bytes, size_t size, size_t max_output_bytes) {
+  // The buffer is made (and its pages touched) before a byte is inflated, so the trailer is
+  // trusted only up to 16 times the file (image data compresses 2-5:1): a false trailer costs
+  // at most that before zlib's path takes over, which touches pages only as output arrives.
+  const size_t hint = size_hint(bytes, size, max_output_bytes);
+  if (hint == 0 || hint / 16 > size) return std::nullopt;
+  libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+  if (!d) return std::nullopt;
+  struct Free {
+    libdeflate_decompressor* d;
+    ~Free() { libdeflate_free_decompressor(d); }
+  } free_it{d};
+  std::vector<uint8_t> out(hint);
+  size_t in_used = 0, out_used = 0;
+  const libdeflate_result r =
+      libdeflate_gzip_decompress_ex(d, bytes, size, out.data(), out.size(), &in_used, &out_used);
+  if (r != LIBDEFLATE_SUCCESS || in_used != size || out_used != hint) return std::nullopt;
+  return out;
+}
+
 }  // namespace
 
 std::vector<uint8_t> gunzip(const uint8_t* bytes, size_t size, const std::string& name, size_t max_output_bytes) {
+  if (auto whole = gunzip_in_one_call(bytes, size, max_output_bytes)) return std::move(*whole);
   // Room for one byte past the limit: inflating it is how we learn the limit is passed.
   size_t capacity_cap = 0;
   if (!support::checked_add(max_output_bytes, size_t{1}, capacity_cap)) capacity_cap = max_output_bytes;

@@ -160,3 +160,27 @@ TEST(Gunzip, FalseTrailerCostsNoMemory) {
   gz = fovea::testing::gzip_bytes(raw, Z_BEST_SPEED);
   EXPECT_EQ(gunzip(gz.data(), gz.size(), "true.gz", raw.size()), raw);
 }
+
+// One member with a true trailer inflates in one libdeflate call; a trailer that claims more or
+// less than the data holds, and concatenated members, take zlib's path: all give the same bytes.
+TEST(Gunzip, EveryTrailerAndMemberLayoutGivesTheSameBytes) {
+  std::vector<uint8_t> raw(300000);
+  std::mt19937 rng(3);
+  for (size_t i = 0; i < raw.size(); ++i) raw[i] = static_cast<uint8_t>(i % 97 == 0 ? rng() : i / 1000);
+  const std::vector<uint8_t> gz = fovea::testing::gzip_bytes(raw, Z_DEFAULT_COMPRESSION);
+  EXPECT_EQ(gunzip(gz.data(), gz.size(), "true.gz", size_t{1} << 26), raw);
+  for (int delta : {-1, 1, 1000}) {
+    std::vector<uint8_t> lying = gz;
+    const uint32_t isize = static_cast<uint32_t>(raw.size() + delta);
+    for (int k = 0; k < 4; ++k) lying[lying.size() - 4 + k] = static_cast<uint8_t>(isize >> (8 * k));
+    // The length check fails either way: zlib reports it, naming the file.
+    EXPECT_NE(gunzip_error(lying, size_t{1} << 26).find("corrupt gzip data"), std::string::npos) << delta;
+  }
+  std::vector<uint8_t> two = gz;
+  two.insert(two.end(), gz.begin(), gz.end());
+  std::vector<uint8_t> twice = raw;
+  twice.insert(twice.end(), raw.begin(), raw.end());
+  EXPECT_EQ(gunzip(two.data(), two.size(), "two.gz", size_t{1} << 26), twice);
+  std::vector<uint8_t> cut(gz.begin(), gz.end() - 100);
+  EXPECT_NE(gunzip_error(cut, size_t{1} << 26).find("bomb.gz: "), std::string::npos);
+}
