@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <future>
 #include <sstream>
 #include <charconv>
 #include <cinttypes>
@@ -23,6 +24,7 @@
 #include "training_flags.hpp"
 #include "fovea/backend.hpp"
 #include "fovea/data/dataloader.hpp"
+#include "fovea/data/download.hpp"
 #include "fovea/data/image_folder.hpp"
 #include "fovea/data/mnist.hpp"
 #include "fovea/error.hpp"
@@ -332,8 +334,16 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   if (f.threads > 0) set_num_threads(checked_threads(f.threads));
   manual_seed(f.seed);
 
-  auto train_set = open_split(f.data, /*train=*/true, f.augment);
-  auto test_set = open_split(f.data, /*train=*/false);
+  // Both splits load at once, each inflating its own files on its own thread (start-up); MNIST's
+  // download, which fetches all four files into one folder, comes first and once.
+  DataFlags data = f.data;
+  if (data.dataset == "mnist" && data.download) {
+    data::download_mnist(data.dir.empty() ? "./data" : data.dir);
+    data.download = false;
+  }
+  auto test_loading = std::async(std::launch::async, [&data] { return open_split(data, /*train=*/false); });
+  auto train_set = open_split(data, /*train=*/true, f.augment);
+  auto test_set = test_loading.get();
   // A folder's classes are its sub-folders: train/ and test/ must name the same ones, in order.
   if (f.data.dataset == "imagefolder")
     data::check_same_classes(*train_set, (std::filesystem::path(f.data.dir) / "train").string(), *test_set,
