@@ -193,6 +193,22 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
 Tensor conv2d_relu(const Tensor& input, const Tensor& weight, const Tensor& bias,
                    std::pair<int64_t, int64_t> stride = {1, 1}, std::pair<int64_t, int64_t> padding = {0, 0},
                    std::pair<int64_t, int64_t> dilation = {1, 1}, int64_t groups = 1);
+// max_pool2d(relu(conv2d(...)), pool_kernel, pool_stride, pool_padding): the same values and
+// gradients as the three ops; nn::Sequential uses it for Conv2d, ReLU, MaxPool2d in a row. A
+// network's first layer (an input that needs no gradient, few channels, stride 1, 2x2 pooling)
+// runs one fused kernel that never writes the full-size activation; anything else runs the ops.
+Tensor conv2d_relu_max_pool2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                              std::pair<int64_t, int64_t> stride, std::pair<int64_t, int64_t> padding,
+                              std::pair<int64_t, int64_t> dilation, int64_t groups,
+                              std::pair<int64_t, int64_t> pool_kernel, std::pair<int64_t, int64_t> pool_stride,
+                              std::pair<int64_t, int64_t> pool_padding);
+// Whether conv2d_relu_max_pool2d runs its fused kernel for these arguments (nn::Sequential asks,
+// so that otherwise each layer runs, and names itself in an error, on its own).
+bool conv2d_relu_max_pool2d_fuses(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                                  std::pair<int64_t, int64_t> stride, std::pair<int64_t, int64_t> padding,
+                                  std::pair<int64_t, int64_t> dilation, int64_t groups,
+                                  std::pair<int64_t, int64_t> pool_kernel, std::pair<int64_t, int64_t> pool_stride,
+                                  std::pair<int64_t, int64_t> pool_padding);
 // F.max_pool2d / F.avg_pool2d; stride defaults to the kernel size when given as {0, 0}.
 // Windows that run past the padded border are not emitted (ceil_mode=False).
 Tensor max_pool2d(const Tensor& input, std::pair<int64_t, int64_t> kernel,

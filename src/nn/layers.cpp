@@ -70,6 +70,14 @@ Tensor Sequential::forward(const Tensor& input) {
         i += relu ? 2 : 1;
         continue;
       }
+      // Conv2d, ReLU, MaxPool2d: the first layer of most image networks, as one kernel.
+      auto* pool = dynamic_cast<MaxPool2d*>(child(i + 2));
+      if (unhooked_relu(i + 1) && pool && !pool->has_forward_hooks() && conv->fuses_relu_max_pool(x, *pool)) {
+        profiler::Scope scope(conv->path() + " Conv2d+ReLU+MaxPool2d", /*is_module=*/true);
+        x = conv->forward_relu_max_pool(x, *pool);
+        i += 2;
+        continue;
+      }
       // Conv2d then ReLU: one pass instead of two trips through memory.
       if (unhooked_relu(i + 1)) {
         profiler::Scope scope(conv->path() + " Conv2d+ReLU", /*is_module=*/true);
@@ -125,6 +133,20 @@ Tensor Conv2d::forward(const Tensor& input) {
 Tensor Conv2d::forward_relu(const Tensor& input) {
   try {
     return conv2d_relu(input, weight, bias, stride_.pair(), padding_.pair(), dilation_.pair(), groups_);
+  } catch (const Error& e) {
+    rethrow_annotated(e);
+  }
+}
+
+bool Conv2d::fuses_relu_max_pool(const Tensor& input, const MaxPool2d& pool) const {
+  return conv2d_relu_max_pool2d_fuses(input, weight, bias, stride_.pair(), padding_.pair(), dilation_.pair(), groups_,
+                                      pool.kernel_size().pair(), pool.stride().pair(), pool.padding().pair());
+}
+
+Tensor Conv2d::forward_relu_max_pool(const Tensor& input, const MaxPool2d& pool) {
+  try {
+    return conv2d_relu_max_pool2d(input, weight, bias, stride_.pair(), padding_.pair(), dilation_.pair(), groups_,
+                                  pool.kernel_size().pair(), pool.stride().pair(), pool.padding().pair());
   } catch (const Error& e) {
     rethrow_annotated(e);
   }

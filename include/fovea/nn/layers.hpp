@@ -32,11 +32,15 @@ struct FoldedBatchNorm;
 void set_fuse_batch_norm(bool on);
 bool fuse_batch_norm();
 
+class MaxPool2d;
+
 // Sequential: runs its children in order; they are named "0", "1", ... unless named when added.
 //
 // Adjacent children it can run as one step, when nothing outside the Sequential could tell
 // (neither child has a forward hook, which must see its own module's output):
 //   Conv2d -> ReLU: one convolution with the ReLU applied as it writes its output.
+//   Conv2d -> ReLU -> MaxPool2d: ops.hpp's conv2d_relu_max_pool2d, which runs a network's first
+//     layer (few input channels, 2x2 pooling) as one kernel.
 //   Conv2d -> BatchNorm2d (-> ReLU): in eval mode with running statistics, and with no graph to
 //     record (grad mode off, or nothing requires grad), the batch norm is an affine map per channel,
 //     so it folds into the convolution: scale = weight / sqrt(running_var + eps),
@@ -77,6 +81,10 @@ class Conv2d : public Module {
   // relu(forward(input)) in one pass (see ops.hpp conv2d_relu); Sequential calls it when a ReLU
   // follows this layer.
   Tensor forward_relu(const Tensor& input);
+  // pool(relu(forward(input))) as one kernel (see ops.hpp conv2d_relu_max_pool2d); Sequential
+  // calls it for a ReLU and a MaxPool2d after this layer where fuses_relu_max_pool holds.
+  bool fuses_relu_max_pool(const Tensor& input, const MaxPool2d& pool) const;
+  Tensor forward_relu_max_pool(const Tensor& input, const MaxPool2d& pool);
   // bn(forward(input)), then relu with `relu`, as one convolution whose weights have `bn` folded
   // into them: what Sequential calls where can_fold(bn, input) holds (same result, one pass).
   // The folded weights are kept and recomputed only when this layer's or bn's parameters or

@@ -118,6 +118,16 @@ void max_pool2d_nchw16c_backward(const Pool2dShape& s, const float* grad_output,
 
 void sum_rows(int64_t rows, int64_t cols, const float* x, float* out) { table().sum_rows(rows, cols, x, out); }
 
+void conv_relu_pool_16c_forward(const Conv2dShape& s, const float* padded_input, const float* packed_weight,
+                            const float* packed_bias, float* output, uint8_t* window) {
+  table().conv_relu_pool_16c_forward(s, padded_input, packed_weight, packed_bias, output, window);
+}
+void conv_relu_pool_16c_backward_weight(const Conv2dShape& s, const float* padded_input, const float* output,
+                                    const uint8_t* window, const float* grad_output, float* partials,
+                                    int64_t threads) {
+  table().conv_relu_pool_16c_backward_weight(s, padded_input, output, window, grad_output, partials, threads);
+}
+
 void log_softmax_forward(int64_t rows, int64_t classes, const float* x, float* y) {
   table().log_softmax_forward(rows, classes, x, y);
 }

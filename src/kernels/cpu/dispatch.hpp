@@ -62,6 +62,13 @@ void max_pool2d_nchw16c_backward(const Pool2dShape& s, const float* grad_output,
                                  float* grad_input);
 // out[c] = sum over r of x[r * cols + c], rows added in order (a bias gradient, reproducibly).
 void sum_rows(int64_t rows, int64_t cols, const float* x, float* out);
+// Convolution + ReLU + 2x2 max pooling of few input channels (conv_relu_pool.cpp prepares the
+// operands; the shapes are documented there).
+void conv_relu_pool_16c_forward(const Conv2dShape& s, const float* padded_input, const float* packed_weight,
+                            const float* packed_bias, float* output, uint8_t* window);
+void conv_relu_pool_16c_backward_weight(const Conv2dShape& s, const float* padded_input, const float* output,
+                                    const uint8_t* window, const float* grad_output, float* partials,
+                                    int64_t threads);
 
 // Every kernel compiled per ISA. Each is declared in kernels.hpp or above, defined once per ISA in
 // per_isa/, and its cpu:: entry point (dispatch.cpp) calls the chosen definition.
@@ -71,6 +78,7 @@ void sum_rows(int64_t rows, int64_t cols, const float* x, float* out);
   X(max_pool2d_forward) X(max_pool2d_backward) X(avg_pool2d_forward) X(avg_pool2d_backward)             \
   X(max_pool2d_nchw16c_forward) X(max_pool2d_nchw16c_backward)                                          \
   X(sum_rows)                                                                                           \
+  X(conv_relu_pool_16c_forward) X(conv_relu_pool_16c_backward_weight)                                          \
   X(log_softmax_forward) X(log_softmax_backward) X(nll_loss_forward) X(cross_entropy_backward)          \
   X(mt19937_64_refill) X(sgd_update)                                                                    \
   /* elementwise (issue 10) */                                                                          \

@@ -32,6 +32,32 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* input, const floa
 LayoutPtr conv2d_output_layout(const Conv2dShape& s, bool with_bias);
 LayoutPtr conv2d_input_grad_layout(const Conv2dShape& s);
 
+// ---- convolution + ReLU + 2x2 max pooling in one pass (conv_relu_pool.cpp) ----
+// For a network's first layer, whose input has few channels: the full-size activation between
+// the three is never written, and the weight gradient reads only the pooled gradient.
+constexpr int64_t kConvReluPoolMaxTaps = 32;  // input channels x kernel elements, at most
+// Whether the fused kernel computes this convolution followed by ReLU and 2x2 stride-2 max pooling
+// (floor mode, no padding): stride 1, no dilation, one group, at most kConvReluPoolMaxTaps taps,
+// a convolution output of at least 2x2.
+bool conv_relu_pool_applies(const Conv2dShape& s);
+// The pooled output's layout (nChw16c), and the sizes of what forward keeps for backward: the
+// input with its zero border (floats) and the winning window position per output (bytes).
+struct ConvReluPoolInfo {
+  LayoutPtr output;
+  int64_t padded_input_floats, window_bytes;
+};
+ConvReluPoolInfo conv_relu_pool_info(const Conv2dShape& s);
+// input is plain NCHW, weight OIHW, bias may be null. Writes padded_input and window (for
+// backward) and output, in info.output's layout, N x C_out x out_h/2 x out_w/2.
+void conv_relu_pool_forward(const Conv2dShape& s, const float* input, const float* weight, const float* bias,
+                            float* padded_input, float* output, uint8_t* window);
+// The weight and bias gradients from the pooled output's gradient (in grad_output_layout; null for
+// plain). grad_bias may be null. The input's gradient is not computed: the fused kernel applies only
+// to inputs that need none.
+void conv_relu_pool_backward_weight(const Conv2dShape& s, const float* padded_input, const float* output,
+                                    const uint8_t* window, const float* grad_output,
+                                    const BackendLayout* grad_output_layout, float* grad_weight, float* grad_bias);
+
 // ---- pooling ----
 // `argmax` receives, for each output, the flat index within its input plane of the chosen max.
 void max_pool2d_forward(const Pool2dShape& s, const float* input, float* output, int32_t* argmax);

@@ -40,6 +40,10 @@ void reorder_from_plain(const BackendLayout& layout, const float* plain, float* 
   reorder(plain_of(layout), plain, layout.desc, dst);
 }
 
+void reorder_between(const BackendLayout& from, const float* src, const BackendLayout& to, float* dst) {
+  reorder(from.desc, src, to.desc, dst);
+}
+
 namespace detail {
 
 LayoutPtr intern_layout(const dnnl::memory::desc& desc, const dnnl::memory::desc& plain) {

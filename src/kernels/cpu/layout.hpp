@@ -24,5 +24,7 @@ bool same_layout(const BackendLayout* a, const BackendLayout* b);
 // Reorders between `layout` and plain NCHW of the same logical shape.
 void reorder_to_plain(const BackendLayout& layout, const float* src, float* plain);
 void reorder_from_plain(const BackendLayout& layout, const float* plain, float* dst);
+// Between two backend layouts of the same logical shape.
+void reorder_between(const BackendLayout& from, const float* src, const BackendLayout& to, float* dst);
 
 }  // namespace fovea::kernels::cpu

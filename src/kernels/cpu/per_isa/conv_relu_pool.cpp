@@ -1,0 +1,156 @@
+// Convolution + ReLU + 2x2 max pooling in one pass, for a first layer with few input channels
+// (conv_relu_pool.cpp says when it applies and prepares the operands). Compiled once per
+// instruction set (dispatch.hpp).
+//
+// Why: with one input channel a convolution does 9 multiply-adds per output and oneDNN runs it at a
+// fraction of the peak, writing an activation 4x the pooled one that pooling then reads back; in
+// backward the gradient of that activation is mostly zeros (one element in four receives a
+// pooled gradient), yet it is written in full, masked by the ReLU and read by the weight gradient.
+// Here each pooled output is computed from its four convolution outputs held in registers, and the
+// weight gradient reads only the pooled gradient: per pooled element, the one window position that
+// won (recorded as 0..3) times the input patch there. The full-size activation never exists.
+//
+// Lanes are 16 output channels (nChw16c, the pooled output's layout); a `Vec` is one such block,
+// which GCC maps onto one AVX-512 register, two AVX2 ones or four SSE ones.
+#include <omp.h>
+
+#include <cstdint>
+
+#include "kernels/cpu/dispatch.hpp"
+
+namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE {
+
+namespace {
+
+constexpr int64_t kLanes = 16;
+typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
+typedef int32_t IVec __attribute__((vector_size(kLanes * sizeof(int32_t))));
+typedef uint8_t ByteVec __attribute__((vector_size(kLanes)));
+// The same, at any float's alignment and allowed to alias floats: what loads and stores go through.
+// (Macros, not functions: a function taking or returning a 64-byte vector has a different ABI with
+// and without AVX-512, which GCC warns about in the narrower builds.)
+typedef float UnalignedVec __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
+#define load(p) (*reinterpret_cast<const UnalignedVec*>(p))
+#define store(p, v) (*reinterpret_cast<UnalignedVec*>(p) = (v))
+
+struct Geometry {
+  int64_t taps, padded_h, padded_w, pooled_h, pooled_w, channel_blocks;
+};
+
+Geometry geometry(const Conv2dShape& s) {
+  return {s.in_channels * s.kernel_h * s.kernel_w, s.in_h + 2 * s.pad_h, s.in_w + 2 * s.pad_w, s.out_h() / 2,
+          s.out_w() / 2, (s.out_channels + kLanes - 1) / kLanes};
+}
+
+// Offsets of the taps (c, kh, kw), in OIHW order, within one padded image.
+void tap_offsets(const Conv2dShape& s, const Geometry& g, int64_t* offsets) {
+  int64_t t = 0;
+  for (int64_t c = 0; c < s.in_channels; ++c)
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh)
+      for (int64_t kw = 0; kw < s.kernel_w; ++kw) offsets[t++] = (c * g.padded_h + kh) * g.padded_w + kw;
+}
+
+}  // namespace
+
+void conv_relu_pool_16c_forward(const Conv2dShape& s, const float* padded_input, const float* packed_weight,
+                            const float* packed_bias, float* output, uint8_t* window) {
+  const Geometry g = geometry(s);
+  int64_t offsets[kConvReluPoolMaxTaps];
+  tap_offsets(s, g, offsets);
+  const int64_t image = s.in_channels * g.padded_h * g.padded_w, pooled = g.pooled_h * g.pooled_w;
+#pragma omp parallel for schedule(static)
+  for (int64_t task = 0; task < s.batch * g.channel_blocks; ++task) {
+    const int64_t n = task / g.channel_blocks, block = task % g.channel_blocks;
+    const float* x = padded_input + n * image;
+    const float* w = packed_weight + block * g.taps * kLanes;
+    const Vec bias = load(packed_bias + block * kLanes);
+    float* out = output + task * pooled * kLanes;
+    uint8_t* win = window + task * pooled * kLanes;
+    for (int64_t ph = 0; ph < g.pooled_h; ++ph)
+      for (int64_t pw = 0; pw < g.pooled_w; ++pw) {
+        // The window's four outputs (top left, top right, bottom left, bottom right), together.
+        const float* corner = x + 2 * ph * g.padded_w + 2 * pw;
+        Vec a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+        for (int64_t t = 0; t < g.taps; ++t) {
+          const Vec wt = load(w + t * kLanes);
+          const float* p = corner + offsets[t];
+          a0 += p[0] * wt;
+          a1 += p[1] * wt;
+          a2 += p[g.padded_w] * wt;
+          a3 += p[g.padded_w + 1] * wt;
+        }
+        // PyTorch's max pooling: the first maximum wins, and NaN wins over anything.
+        Vec best = a0;
+        IVec arg = {};
+        IVec take = (a1 > best) | (a1 != a1);
+        best = take ? a1 : best, arg = take ? IVec{} + 1 : arg;
+        take = (a2 > best) | (a2 != a2);
+        best = take ? a2 : best, arg = take ? IVec{} + 2 : arg;
+        take = (a3 > best) | (a3 != a3);
+        best = take ? a3 : best, arg = take ? IVec{} + 3 : arg;
+        // ReLU after the max equals the max after ReLU; NaN stays NaN, as in PyTorch's relu.
+        best = (best > 0.0f) | (best != best) ? best : Vec{};
+        const int64_t o = (ph * g.pooled_w + pw) * kLanes;
+        store(out + o, best);
+        const ByteVec bytes = __builtin_convertvector(arg, ByteVec);
+        __builtin_memcpy(win + o, &bytes, sizeof bytes);
+      }
+  }
+}
+
+void conv_relu_pool_16c_backward_weight(const Conv2dShape& s, const float* padded_input, const float* output,
+                                    const uint8_t* window, const float* grad_output, float* partials,
+                                    int64_t threads) {
+  const Geometry g = geometry(s);
+  int64_t offsets[kConvReluPoolMaxTaps];
+  tap_offsets(s, g, offsets);
+  const int64_t image = s.in_channels * g.padded_h * g.padded_w, pooled = g.pooled_h * g.pooled_w;
+  const int64_t tasks = s.batch * g.channel_blocks, per_thread = g.channel_blocks * (g.taps + 1) * kLanes;
+  // Each thread sums a fixed, contiguous range of tasks into its own partials, which the caller
+  // adds in thread order: the same bits for the same thread count, without atomics.
+#pragma omp parallel num_threads(threads)
+  {
+    const int64_t me = omp_get_thread_num(), team = omp_get_num_threads();
+    float* mine = partials + me * per_thread;
+    for (int64_t i = 0; i < per_thread; ++i) mine[i] = 0.0f;
+    // A smaller team than asked for leaves the other partials to be zeroed by whoever is there.
+    for (int64_t other = team + me; other < threads; other += team)
+      for (int64_t i = 0; i < per_thread; ++i) partials[other * per_thread + i] = 0.0f;
+    const int64_t begin = tasks * me / team, end = tasks * (me + 1) / team;
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t n = task / g.channel_blocks, block = task % g.channel_blocks;
+      const float* x = padded_input + n * image;
+      float* gw = mine + block * (g.taps + 1) * kLanes;  // taps, then the bias
+      const float* y = output + task * pooled * kLanes;
+      const float* gy = grad_output + task * pooled * kLanes;
+      const uint8_t* win = window + task * pooled * kLanes;
+      Vec gb = load(gw + g.taps * kLanes);
+      for (int64_t ph = 0; ph < g.pooled_h; ++ph)
+        for (int64_t pw = 0; pw < g.pooled_w; ++pw) {
+          const int64_t o = (ph * g.pooled_w + pw) * kLanes;
+          // Through the ReLU: the gradient passes where the pooled output is positive.
+          const Vec gv = load(y + o) > 0.0f ? load(gy + o) : Vec{};
+          ByteVec bytes;
+          __builtin_memcpy(&bytes, win + o, sizeof bytes);
+          const IVec arg = __builtin_convertvector(bytes, IVec);
+          // Each lane's gradient goes to the one window position that won; the others get zero.
+          const Vec g0 = arg == 0 ? gv : Vec{}, g1 = arg == 1 ? gv : Vec{};
+          const Vec g2 = arg == 2 ? gv : Vec{}, g3 = arg == 3 ? gv : Vec{};
+          gb += gv;
+          const float* corner = x + 2 * ph * g.padded_w + 2 * pw;
+          for (int64_t t = 0; t < g.taps; ++t) {
+            const float* p = corner + offsets[t];
+            Vec acc = load(gw + t * kLanes);
+            acc += p[0] * g0 + p[1] * g1 + p[g.padded_w] * g2 + p[g.padded_w + 1] * g3;
+            store(gw + t * kLanes, acc);
+          }
+        }
+      store(gw + g.taps * kLanes, gb);
+    }
+  }
+}
+
+#undef load
+#undef store
+
+}  // namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE
