@@ -72,7 +72,7 @@ Tensor Sequential::forward(const Tensor& input) {
       }
       // Conv2d, ReLU, MaxPool2d: the first layer of most image networks, as one kernel.
       auto* pool = dynamic_cast<MaxPool2d*>(child(i + 2));
-      if (unhooked_relu(i + 1) && pool && !pool->has_forward_hooks() && conv->fuses_relu_max_pool(x, *pool)) {
+      if (unhooked_relu(i + 1) && pool && !pool->has_forward_hooks()) {
         profiler::Scope scope(conv->path() + " Conv2d+ReLU+MaxPool2d", /*is_module=*/true);
         x = conv->forward_relu_max_pool(x, *pool);
         i += 2;
@@ -138,16 +138,20 @@ Tensor Conv2d::forward_relu(const Tensor& input) {
   }
 }
 
-bool Conv2d::fuses_relu_max_pool(const Tensor& input, const MaxPool2d& pool) const {
-  return conv2d_relu_max_pool2d_fuses(input, weight, bias, stride_.pair(), padding_.pair(), dilation_.pair(), groups_,
-                                      pool.kernel_size().pair(), pool.stride().pair(), pool.padding().pair());
-}
-
 Tensor Conv2d::forward_relu_max_pool(const Tensor& input, const MaxPool2d& pool) {
   try {
     return conv2d_relu_max_pool2d(input, weight, bias, stride_.pair(), padding_.pair(), dilation_.pair(), groups_,
                                   pool.kernel_size().pair(), pool.stride().pair(), pool.padding().pair());
   } catch (const Error& e) {
+    // Name the layer that refused: the pooling, when the convolution alone accepts this input.
+    bool convolution_accepts = true;
+    try {
+      NoGradGuard no_grad;
+      (void)conv2d(input, weight, bias, stride_.pair(), padding_.pair(), dilation_.pair(), groups_);
+    } catch (const Error&) {
+      convolution_accepts = false;
+    }
+    if (convolution_accepts) pool.rethrow_annotated(e);
     rethrow_annotated(e);
   }
 }

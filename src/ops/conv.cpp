@@ -11,11 +11,10 @@
 
 namespace fovea {
 
-namespace {
-
-Tensor convolution(const Tensor& input_, const Tensor& weight_, const Tensor& bias_, std::pair<int64_t, int64_t> stride,
-                   std::pair<int64_t, int64_t> padding, std::pair<int64_t, int64_t> dilation, int64_t groups,
-                   bool fuse_relu) {
+Tensor ops_detail::convolution(const Tensor& input_, const Tensor& weight_, const Tensor& bias_,
+                               std::pair<int64_t, int64_t> stride, std::pair<int64_t, int64_t> padding,
+                               std::pair<int64_t, int64_t> dilation, int64_t groups, ConvRelu relu) {
+  const bool fuse_relu = relu != ConvRelu::none;
   ops_detail::check_float(input_, "conv2d");
   ops_detail::check_float(weight_, "conv2d");
   if (bias_.defined()) ops_detail::check_float(bias_, "conv2d");
@@ -54,7 +53,8 @@ Tensor convolution(const Tensor& input_, const Tensor& weight_, const Tensor& bi
                                blocked::raw_data(out), blocked::layout_of(input), blocked::layout_of(out), fuse_relu);
   if (needs_graph({&input, &weight, &bias})) {
     Tensor x = input.detach(), w = weight.detach();
-    Tensor y = fuse_relu ? out.detach() : Tensor();
+    // The ReLU's gradient is applied here, unless the caller applies it to a later, smaller gradient.
+    Tensor y = relu == ConvRelu::forward_and_backward ? out.detach() : Tensor();
     bool need_input = input.requires_grad();
     const char* name = fuse_relu ? "ConvolutionReluBackward" : "ConvolutionBackward";
     record(out, name, {input, weight, bias}, [s, x, w, y, need_input, has_bias](const Tensor& g_out) {
@@ -76,16 +76,15 @@ Tensor convolution(const Tensor& input_, const Tensor& weight_, const Tensor& bi
   return out;
 }
 
-}  // namespace
-
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
               std::pair<int64_t, int64_t> padding, std::pair<int64_t, int64_t> dilation, int64_t groups) {
-  return convolution(input, weight, bias, stride, padding, dilation, groups, false);
+  return ops_detail::convolution(input, weight, bias, stride, padding, dilation, groups, ops_detail::ConvRelu::none);
 }
 
 Tensor conv2d_relu(const Tensor& input, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
                    std::pair<int64_t, int64_t> padding, std::pair<int64_t, int64_t> dilation, int64_t groups) {
-  return convolution(input, weight, bias, stride, padding, dilation, groups, true);
+  return ops_detail::convolution(input, weight, bias, stride, padding, dilation, groups,
+                                 ops_detail::ConvRelu::forward_and_backward);
 }
 
 }  // namespace fovea

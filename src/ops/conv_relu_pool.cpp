@@ -6,6 +6,7 @@
 #include "fovea/autograd.hpp"
 #include "fovea/ops.hpp"
 #include "kernels/cpu/kernels.hpp"
+#include "ops/op_helpers.hpp"
 #include "tensor/blocked.hpp"
 
 namespace fovea {
@@ -32,13 +33,34 @@ bool conv2d_relu_max_pool2d_fuses(const Tensor& input, const Tensor& weight, con
          s.in_w + 2 * s.pad_w >= s.kernel_w && kernels::cpu::conv_relu_pool_applies(s);
 }
 
+namespace {
+
+// The three ops, with one pass over memory saved in backward: the ReLU's gradient is the pooled
+// gradient where the pooled output is positive. (Pooling sends each gradient to the element that
+// was its window's maximum, and that element's ReLU output is the pooled value; padding, never a
+// maximum, receives none.) So the mask is applied to the pooled gradient, 4x smaller for 2x2
+// pooling, and the convolution's backward skips it.
+Tensor relu_then_pool(const Tensor& input, const Tensor& weight, const Tensor& bias, Pair stride, Pair padding,
+                      Pair dilation, int64_t groups, Pair pool_kernel, Pair pool_stride, Pair pool_padding) {
+  Tensor h = ops_detail::convolution(input, weight, bias, stride, padding, dilation, groups,
+                                     ops_detail::ConvRelu::forward_only);
+  Tensor pooled = max_pool2d(h, pool_kernel, pool_stride, pool_padding);
+  if (!pooled.grad_fn()) return pooled;
+  Tensor y = pooled.detach();
+  Tensor out = pooled.detach();  // the same values, under the node that applies the ReLU's gradient
+  record(out, "ReluBackward", {pooled}, [y](const Tensor& g) { return std::vector<Tensor>{ops_detail::relu_grad(y, g)}; });
+  return out;
+}
+
+}  // namespace
+
 Tensor conv2d_relu_max_pool2d(const Tensor& input_, const Tensor& weight_, const Tensor& bias_, Pair stride,
                               Pair padding, Pair dilation, int64_t groups, Pair pool_kernel, Pair pool_stride,
                               Pair pool_padding) {
-  if (!conv2d_relu_max_pool2d_fuses(input_, weight_, bias_, stride, padding, dilation, groups, pool_kernel, pool_stride,
-                          pool_padding))
-    return max_pool2d(conv2d_relu(input_, weight_, bias_, stride, padding, dilation, groups), pool_kernel,
-                      pool_stride, pool_padding);
+  if (!conv2d_relu_max_pool2d_fuses(input_, weight_, bias_, stride, padding, dilation, groups, pool_kernel,
+                                    pool_stride, pool_padding))
+    return relu_then_pool(input_, weight_, bias_, stride, padding, dilation, groups, pool_kernel, pool_stride,
+                          pool_padding);
   const Tensor input = input_.contiguous(), weight = weight_.contiguous();
   const Tensor bias = bias_.defined() ? bias_.contiguous() : bias_;
   const kernels::Conv2dShape s{input.size(0),  input.size(1),  input.size(2), input.size(3), weight.size(0),

@@ -70,4 +70,12 @@ inline void check_same_shape(const Tensor& a, const Tensor& b, const char* op) {
 // activation.cpp; used by relu and by the ReLU fused into conv2d_relu).
 Tensor relu_grad(const Tensor& y, const Tensor& g);
 
+// conv2d with a ReLU applied to its output as it is written (conv.cpp). `forward_only` leaves the
+// ReLU's gradient out of the convolution's backward, for a caller that applies it itself (as
+// conv2d_relu_max_pool2d does, on the 4x smaller pooled gradient).
+enum class ConvRelu { none, forward_and_backward, forward_only };
+Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
+                   std::pair<int64_t, int64_t> padding, std::pair<int64_t, int64_t> dilation, int64_t groups,
+                   ConvRelu relu);
+
 }  // namespace fovea::ops_detail

@@ -13,6 +13,7 @@
 #include "fovea/nn/layers.hpp"
 #include "fovea/ops.hpp"
 #include "fovea/random.hpp"
+#include "support/expect_tensor.hpp"
 #include "support/gradcheck.hpp"
 
 using namespace fovea;
@@ -126,4 +127,30 @@ TEST(BlockedLayout, SequentialRunsConvReluPoolAsOneStep) {
   Tensor expected = max_pool2d(relu(conv2d(x, fused[0]->parameters()[0], fused[0]->parameters()[1], {1, 1}, {1, 1})),
                                {2, 2}, {2, 2}, {0, 0});
   expect_close(y, expected, 1e-5, 1e-6, "values");
+}
+
+TEST(BlockedLayout, ConvReluPoolWithInputGradientMatchesThreeOps) {
+  // A later layer: its input needs a gradient, so the three ops run, with the ReLU's gradient
+  // applied to the pooled gradient instead of the full-size one.
+  manual_seed(11);
+  Tensor x = randn({2, 16, 10, 10}), w = randn({32, 16, 3, 3}), b = randn({32}), r = randn({2 * 32 * 5 * 5});
+  auto run = [&](bool together) {
+    Tensor xi = x.clone().requires_grad_(), wi = w.clone().requires_grad_(), bi = b.clone().requires_grad_();
+    Tensor out = together ? conv2d_relu_max_pool2d(xi, wi, bi, {1, 1}, {1, 1}, {1, 1}, 1, {2, 2}, {2, 2}, {0, 0})
+                          : max_pool2d(relu(conv2d(xi, wi, bi, {1, 1}, {1, 1})), {2, 2}, {2, 2}, {0, 0});
+    sum(mul(out.flatten(), r)).backward();
+    return std::vector<Tensor>{out, xi.grad(), wi.grad(), bi.grad()};
+  };
+  std::vector<Tensor> together = run(true), apart = run(false);
+  const char* names[] = {"output", "input gradient", "weight gradient", "bias gradient"};
+  for (int i = 0; i < 4; ++i) expect_close(together[i], apart[i], 1e-5, 1e-6, names[i]);
+}
+
+TEST(BlockedLayout, SequentialConvReluPoolErrorNamesTheLayerThatRefused) {
+  nn::Sequential layers(nn::Conv2d(1, 16, 3), nn::ReLU(), nn::MaxPool2d(2));
+  std::string pool_error = fovea::testing::error_of([&] { layers.forward(randn({1, 1, 3, 3})); });
+  EXPECT_NE(pool_error.find("MaxPool2d"), std::string::npos) << pool_error;
+  std::string conv_error = fovea::testing::error_of([&] { layers.forward(randn({1, 2, 8, 8})); });
+  EXPECT_NE(conv_error.find("Conv2d"), std::string::npos) << conv_error;
+  EXPECT_EQ(conv_error.find("MaxPool2d"), std::string::npos) << conv_error;
 }

@@ -14,6 +14,7 @@
 #include "fovea/nn/layers.hpp"
 #include "fovea/ops.hpp"
 #include "fovea/random.hpp"
+#include "support/gradcheck.hpp"
 #include "support/same_values.hpp"
 
 using namespace fovea;
@@ -113,7 +114,9 @@ TEST(ForwardHook, AConvInsideASequentialShowsItsOwnOutputAndTheModelsOutputIsUnc
   auto h1 = conv.register_forward_hook([&](nn::Module&, const Tensor&, const Tensor& out) { conv_out = out.clone(); });
   auto h2 = model.conv1->register_forward_hook([&](nn::Module&, const Tensor&, const Tensor& out) { stage_out = out.clone(); });
   const Tensor hooked = model(x);
-  EXPECT_TRUE(same_values(plain, hooked));
+  // Unhooked, conv1 runs as one fused kernel, whose sums may round differently from oneDNN's
+  // convolution on some instruction sets (they agree bit for bit on AVX-512); the values agree.
+  fovea::testing::expect_close(hooked, plain, 1e-5, 1e-6, "model output");
   ASSERT_EQ(conv_out.shape(), (Shape{2, 16, 28, 28}));
   ASSERT_EQ(stage_out.shape(), (Shape{2, 16, 14, 14}));
   bool negative = false;  // before the ReLU

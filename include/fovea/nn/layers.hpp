@@ -81,9 +81,8 @@ class Conv2d : public Module {
   // relu(forward(input)) in one pass (see ops.hpp conv2d_relu); Sequential calls it when a ReLU
   // follows this layer.
   Tensor forward_relu(const Tensor& input);
-  // pool(relu(forward(input))) as one kernel (see ops.hpp conv2d_relu_max_pool2d); Sequential
-  // calls it for a ReLU and a MaxPool2d after this layer where fuses_relu_max_pool holds.
-  bool fuses_relu_max_pool(const Tensor& input, const MaxPool2d& pool) const;
+  // pool(relu(forward(input))) (see ops.hpp conv2d_relu_max_pool2d); Sequential calls it for a
+  // ReLU and a MaxPool2d after this layer. An error names whichever of the two layers refused.
   Tensor forward_relu_max_pool(const Tensor& input, const MaxPool2d& pool);
   // bn(forward(input)), then relu with `relu`, as one convolution whose weights have `bn` folded
   // into them: what Sequential calls where can_fold(bn, input) holds (same result, one pass).

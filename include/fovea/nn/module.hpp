@@ -147,6 +147,12 @@ class Module {
   virtual std::string extra_repr() const { return ""; }
   // The whole summary, as print(model) in PyTorch.
   std::string repr() const;
+  // "Linear(in_features=..)" plus the path, to start an error message about this layer.
+  std::string describe() const;
+  // Rethrows e (an error from this module's forward) with describe() in front, unless a module
+  // inside this one already did: operator() does this for every forward, and a layer that runs
+  // its neighbours' work fused (Sequential's fused steps) does it for the neighbour that refused.
+  [[noreturn]] void rethrow_annotated(const Error& e) const;
 
  protected:
   Tensor& register_parameter(const std::string& name, Tensor value);
@@ -177,11 +183,6 @@ class Module {
   // Copies `source`'s state_dict and each module's training flag into this module, which must have
   // the same structure.
   void copy_state_from(const Module& source);
-  // "Linear(in_features=..)" plus the path, to start an error message about this layer.
-  std::string describe() const;
-  // Rethrows e (an error from this module's forward) with describe() in front, unless a module
-  // inside this one already did: operator() does this for every forward.
-  [[noreturn]] void rethrow_annotated(const Error& e) const;
 
  private:
   void add_child(const std::string& name, std::shared_ptr<Module> child);

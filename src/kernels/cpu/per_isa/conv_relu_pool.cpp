@@ -70,7 +70,9 @@ void conv_relu_pool_16c_forward(const Conv2dShape& s, const float* padded_input,
       for (int64_t pw = 0; pw < g.pooled_w; ++pw) {
         // The window's four outputs (top left, top right, bottom left, bottom right), together.
         const float* corner = x + 2 * ph * g.padded_w + 2 * pw;
-        Vec a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+        // Taps in OIHW order from zero, the bias last: oneDNN's order, so that the fused layer gives
+        // the layer-by-layer path's numbers bit for bit.
+        Vec a0 = {}, a1 = {}, a2 = {}, a3 = {};
         for (int64_t t = 0; t < g.taps; ++t) {
           const Vec wt = load(w + t * kLanes);
           const float* p = corner + offsets[t];
@@ -79,6 +81,7 @@ void conv_relu_pool_16c_forward(const Conv2dShape& s, const float* padded_input,
           a2 += p[g.padded_w] * wt;
           a3 += p[g.padded_w + 1] * wt;
         }
+        a0 += bias, a1 += bias, a2 += bias, a3 += bias;
         // PyTorch's max pooling: the first maximum wins, and NaN wins over anything.
         Vec best = a0;
         IVec arg = {};
