@@ -115,14 +115,48 @@ TEST_F(PrecisionTest, WithoutBf16SupportRunsFp32) {
   for (size_t i = 0; i < fp32.values.size(); ++i) EXPECT_EQ(fallback.values[i], fp32.values[i]) << "result " << i;
 }
 
-TEST_F(PrecisionTest, Bf16ProductsAreCloseToFp32AndRepeatable) {
+// One convolution, each of its three directions against fp32 (grouped and strided too).
+TEST_F(PrecisionTest, Bf16ConvolutionIsCloseToFp32) {
+  if (!bf16_supported()) GTEST_SKIP() << "this CPU has no AVX512_BF16 or AMX (WithoutBf16SupportRunsFp32 covers it)";
+  struct Case {
+    Shape x, w;
+    std::pair<int64_t, int64_t> stride, padding;
+    int64_t groups;
+  };
+  for (const Case& c : {Case{{8, 16, 14, 14}, {32, 16, 3, 3}, {1, 1}, {1, 1}, 1},
+                        Case{{8, 1, 28, 28}, {16, 1, 3, 3}, {1, 1}, {1, 1}, 1},
+                        Case{{4, 8, 11, 9}, {12, 4, 3, 2}, {2, 1}, {0, 1}, 2}}) {
+    auto run = [&](Precision p) {
+      manual_seed(11);
+      Tensor x = randn(c.x).requires_grad_(), w = mul(randn(c.w), 0.2f).requires_grad_();
+      Tensor b = randn({c.w[0]}).requires_grad_();
+      autocast scope(p);
+      Tensor out = conv2d(x, w, b, c.stride, c.padding, {1, 1}, c.groups);
+      sum(out * randn(out.shape())).backward();
+      return std::vector<std::vector<float>>{out.to_vector(), x.grad().to_vector(), w.grad().to_vector(),
+                                             b.grad().to_vector()};
+    };
+    const auto fp32 = run(Precision::fp32), bf16 = run(Precision::bf16);
+    const char* names[] = {"output", "grad input", "grad weight", "grad bias"};
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_LT(scaled_error(bf16[i], fp32[i]), 1e-2) << names[i] << " for input " << to_string(c.x);
+      EXPECT_NE(bf16[i], fp32[i]) << names[i] << " was not computed in bf16";
+    }
+    // oneDNN sums the bias gradient from the bf16-rounded output gradient.
+    EXPECT_LT(scaled_error(bf16[3], fp32[3]), 1e-2) << "grad bias";
+  }
+}
+
+// A small network: ReLU masks and two bf16 layers compound the rounding, so its gradients are
+// compared loosely; what must hold exactly is repeatability and the backward's precision.
+TEST_F(PrecisionTest, Bf16NetworkIsRepeatableAndBackwardKeepsItsForwardsPrecision) {
   if (!bf16_supported()) GTEST_SKIP() << "this CPU has no AVX512_BF16 or AMX (WithoutBf16SupportRunsFp32 covers it)";
   const Results fp32 = run_net(true, Precision::fp32);
   const Results bf16 = run_net(true, Precision::bf16);
   const char* names[] = {"output", "grad input", "grad w1", "grad b1", "grad w2", "grad w3", "grad b3"};
   bool any_differs = false;
   for (size_t i = 0; i < fp32.values.size(); ++i) {
-    EXPECT_LT(scaled_error(bf16.values[i], fp32.values[i]), 1e-2) << names[i];
+    EXPECT_LT(scaled_error(bf16.values[i], fp32.values[i]), 0.1) << names[i];
     any_differs |= bf16.values[i] != fp32.values[i];
   }
   EXPECT_TRUE(any_differs) << "bf16 mode ran fp32";
