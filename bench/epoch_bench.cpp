@@ -3,7 +3,7 @@
 // `key=value` pairs per measurement, for bench/compare.py.
 //
 //   bench_epoch --data DIR [--threads 2] [--epochs 2] [--profile 1] [--batch-size 128]
-//               [--model NAME | --model-file F]
+//               [--model NAME | --model-file F] [--precision fp32|bf16]
 //
 // --model trains one of models/registry.hpp's networks instead of the seed's, --model-file one
 // described in text (models/model_file.hpp); their FLOPs are counted from their Conv2d and Linear
@@ -180,6 +180,7 @@ int main(int argc, char** argv) try {
   int threads = 2, epochs = 2, profile = 0;
   int64_t batch = 128;
   std::string model_file, model_name = models::kDefaultModel;
+  Precision precision = Precision::fp32;  // bf16: as fovea train --precision bf16
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--data") root = argv[i + 1];
@@ -189,9 +190,13 @@ int main(int argc, char** argv) try {
     else if (flag == "--model-file") model_file = argv[i + 1];
     else if (flag == "--model") model_name = argv[i + 1];
     else if (flag == "--batch-size") batch = std::stoll(argv[i + 1]);
+    else if (flag == "--precision") precision = parse_precision(argv[i + 1]);
     else throw ValueError("bench_epoch: unknown flag " + flag);
   }
   set_num_threads(threads);
+  if (precision == Precision::bf16 && !bf16_supported())
+    std::fprintf(stderr, "bench_epoch: this CPU has no bf16 (AVX512_BF16 or AMX); running fp32\n");
+  set_default_precision(precision);
   manual_seed(0);
   data::MNIST train_set(root, true), test_set(root, false);
   auto [train_x, train_y] = preload(train_set);
@@ -271,8 +276,10 @@ int main(int argc, char** argv) try {
     }
     double eval_s = seconds_since(t0);
     if (e > 0) train_times.push_back(train_s);  // epoch 0 pays for warm-up
-    std::printf("impl=fovea threads=%d epoch=%d train_s=%.4f eval_s=%.4f train_acc=%.4f test_acc=%.4f isa=%s\n",
-                threads, e, train_s, eval_s, train_metrics.result().accuracy, test_metrics.result().accuracy, cpu_isa());
+    std::printf("impl=fovea threads=%d epoch=%d train_s=%.4f eval_s=%.4f train_acc=%.4f test_acc=%.4f isa=%s "
+                "precision=%s\n",
+                threads, e, train_s, eval_s, train_metrics.result().accuracy, test_metrics.result().accuracy, cpu_isa(),
+                precision_name(effective_precision()));
     std::fflush(stdout);
   }
   if (profile) {

@@ -36,6 +36,7 @@
 #include "fovea/models/registry.hpp"
 #include "fovea/optim/optimizer.hpp"
 #include "fovea/optim/scheduler.hpp"
+#include "fovea/precision.hpp"
 #include "fovea/random.hpp"
 #include "fovea/threads.hpp"
 #include "fovea/train/checkpointing.hpp"
@@ -65,6 +66,7 @@ struct TrainFlags {
   uint64_t seed = 0;
   int threads = 0;  // 0: OpenMP's default (one per core)
   bool fixed_threads = false;
+  std::string precision = "fp32";  // --precision: bf16 convolutions and matrix products (fovea/precision.hpp)
   DataFlags data;
   bool timing = false;
   std::string save;        // weights at the end
@@ -113,6 +115,11 @@ void add_flags(CLI::App& cmd, TrainFlags& f) {
   cmd.add_flag("--fixed-threads", f.fixed_threads,
                "keep exactly --threads threads even when other work slows the run (by default the team shrinks "
                "while a core is taken and grows back; fixed, the numbers are bit-for-bit reproducible)");
+  cmd.add_option("--precision", f.precision,
+                 "fp32, or bf16: convolutions and matrix products in bfloat16 with fp32 accumulation and fp32 master "
+                 "weights, as PyTorch's CPU autocast (needs AVX512_BF16 or AMX; elsewhere says so and runs fp32)")
+      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->capture_default_str();
   add_data_flags(cmd, f.data);
   cmd.add_flag("--timing", f.timing,
                "report on stderr when the first training step has finished, and each epoch's training and "
@@ -332,6 +339,11 @@ int run(const CLI::App& cmd, TrainFlags f, Clock::time_point started) {
   check_flags(cmd, f);
   cpu_isa();  // a bad FOVEA_CPU_ISA fails here, before anything is printed
   if (f.threads > 0) set_num_threads(checked_threads(f.threads));
+  const Precision precision = parse_precision(f.precision);
+  if (precision == Precision::bf16 && !bf16_supported())
+    std::cerr << "fovea: --precision bf16: this CPU has neither AVX512_BF16 nor AMX (oneDNN runs "
+              << backend_info().onednn_isa << "), so training runs in fp32\n";
+  set_default_precision(precision);
   manual_seed(f.seed);
 
   // Both splits load at once, each inflating its own files on its own thread (start-up); MNIST's

@@ -31,6 +31,7 @@
 #include "fovea/ops.hpp"
 #include "fovea/optim/optimizer.hpp"
 #include "fovea/optim/scheduler.hpp"
+#include "fovea/precision.hpp"
 #include "fovea/profiler.hpp"
 #include "fovea/random.hpp"
 #include "fovea/tensor.hpp"

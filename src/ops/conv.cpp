@@ -5,6 +5,7 @@
 #include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
 #include "fovea/ops.hpp"
+#include "fovea/precision.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "ops/op_helpers.hpp"
 #include "tensor/blocked.hpp"
@@ -47,29 +48,32 @@ Tensor ops_detail::convolution(const Tensor& input_, const Tensor& weight_, cons
   // The output stays in the layout oneDNN computes it in (blocked, for these shapes); the next
   // convolution, ReLU or max pooling reads it as it is, and anything else converts it on access.
   const bool has_bias = bias.defined();
+  // bf16 under autocast (fovea/precision.hpp); the backward keeps the forward's precision.
+  const Precision precision = effective_precision();
   Tensor out = blocked::empty({s.batch, s.out_channels, s.out_h(), s.out_w()},
-                              kernels::cpu::conv2d_output_layout(s, has_bias));
+                              kernels::cpu::conv2d_output_layout(s, has_bias, precision));
   kernels::cpu::conv2d_forward(s, blocked::raw_data(input), weight.data(), has_bias ? bias.data() : nullptr,
-                               blocked::raw_data(out), blocked::layout_of(input), blocked::layout_of(out), fuse_relu);
+                               blocked::raw_data(out), blocked::layout_of(input), blocked::layout_of(out), fuse_relu,
+                               precision);
   if (needs_graph({&input, &weight, &bias})) {
     Tensor x = input.detach(), w = weight.detach();
     // The ReLU's gradient is applied here, unless the caller applies it to a later, smaller gradient.
     Tensor y = relu == ConvRelu::forward_and_backward ? out.detach() : Tensor();
     bool need_input = input.requires_grad();
     const char* name = fuse_relu ? "ConvolutionReluBackward" : "ConvolutionBackward";
-    record(out, name, {input, weight, bias}, [s, x, w, y, need_input, has_bias](const Tensor& g_out) {
+    record(out, name, {input, weight, bias}, [s, x, w, y, need_input, has_bias, precision](const Tensor& g_out) {
       // Through the fused ReLU first: the gradient passes where the output is positive.
       Tensor g = y.defined() ? ops_detail::relu_grad(y, g_out) : g_out;
       Tensor gx, gw = Tensor::empty(w.shape()), gb;
       if (need_input) {
-        gx = blocked::empty(x.shape(), kernels::cpu::conv2d_input_grad_layout(s));
+        gx = blocked::empty(x.shape(), kernels::cpu::conv2d_input_grad_layout(s, precision));
         kernels::cpu::conv2d_backward_input(s, blocked::raw_data(g), w.data(), blocked::raw_data(gx),
-                                            blocked::layout_of(g), blocked::layout_of(gx));
+                                            blocked::layout_of(g), blocked::layout_of(gx), precision);
       }
       if (has_bias) gb = Tensor::empty({s.out_channels});
       kernels::cpu::conv2d_backward_weight(s, blocked::raw_data(x), blocked::raw_data(g), gw.data(),
                                            has_bias ? gb.data() : nullptr, blocked::layout_of(x),
-                                           blocked::layout_of(g));
+                                           blocked::layout_of(g), precision);
       return std::vector<Tensor>{gx, gw, gb};
     });
   }

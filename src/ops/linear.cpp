@@ -5,6 +5,7 @@
 #include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
 #include "fovea/ops.hpp"
+#include "fovea/precision.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "ops/op_helpers.hpp"
 
@@ -25,7 +26,10 @@ Tensor linear(const Tensor& input_, const Tensor& weight_, const Tensor& bias_) 
               to_string(bias.shape()), " does not match weight of shape ", to_string(weight.shape()));
   kernels::LinearShape s{input.size(0), weight.size(1), weight.size(0)};
   Tensor out = Tensor::empty({s.rows, s.out_features});
-  kernels::cpu::linear_forward(s, input.data(), weight.data(), bias.defined() ? bias.data() : nullptr, out.data());
+  // bf16 under autocast (fovea/precision.hpp); the backward keeps the forward's precision.
+  const Precision precision = effective_precision();
+  kernels::cpu::linear_forward(s, input.data(), weight.data(), bias.defined() ? bias.data() : nullptr, out.data(),
+                               precision);
   if (needs_graph({&input, &weight, &bias})) {
     Tensor x = input.detach(), w = weight.detach();
     bool need_input = input.requires_grad(), need_weight = weight.requires_grad(), has_bias = bias.defined();
@@ -34,7 +38,7 @@ Tensor linear(const Tensor& input_, const Tensor& weight_, const Tensor& bias_) 
       Tensor gw = need_weight ? Tensor::empty(w.shape()) : Tensor();
       Tensor gb = has_bias ? Tensor::empty({s.out_features}) : Tensor();
       kernels::cpu::linear_backward(s, x.data(), w.data(), g.data(), need_input ? gx.data() : nullptr,
-                                    need_weight ? gw.data() : nullptr, has_bias ? gb.data() : nullptr);
+                                    need_weight ? gw.data() : nullptr, has_bias ? gb.data() : nullptr, precision);
       return std::vector<Tensor>{gx, gw, gb};
     });
   }

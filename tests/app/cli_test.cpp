@@ -13,6 +13,7 @@
 
 #include "fovea/io/safetensors.hpp"
 #include "fovea/models/cnn_net.hpp"
+#include "fovea/precision.hpp"
 #include "support/run_cli.hpp"
 #include "support/temp_dir.hpp"
 
@@ -48,6 +49,23 @@ TEST(Cli, SchedulerFlagsOfAnotherSchedulerAreRefused) {
 }
 TEST(Cli, MomentumWithAdamIsRefused) {
   expect_one_line_error(run("train --optimizer adam --momentum 0.9 " + kData), "--momentum");
+}
+TEST(Cli, UnknownPrecision) {
+  Result r = run("train --precision fp16 " + kData);
+  expect_one_line_error(r, "--precision");
+  EXPECT_NE(r.err.find("bf16"), std::string::npos) << "lists the valid values: " << r.err;
+}
+// The notice comes before the data loads, so a missing data folder ends the run cheaply after it.
+TEST(Cli, Bf16WithoutCpuSupportSaysSoAndRunsFp32) {
+  auto dir = std::filesystem::temp_directory_path() / "fovea_cli_bf16_empty";
+  std::filesystem::create_directories(dir);
+  const std::string args = "train --precision bf16 --no-download --data " + dir.string();
+  Result narrow = fovea::testing::run_shell("ONEDNN_MAX_CPU_ISA=AVX512_CORE " + std::string(FOVEA_CLI_PATH) + " " + args);
+  EXPECT_NE(narrow.err.find("--precision bf16: this CPU has neither AVX512_BF16 nor AMX"), std::string::npos)
+      << narrow.err;
+  EXPECT_NE(narrow.err.find("runs in fp32"), std::string::npos) << narrow.err;
+  Result here = run(args);
+  EXPECT_EQ(here.err.find("AVX512_BF16") == std::string::npos, fovea::bf16_supported()) << here.err;
 }
 TEST(Cli, SaveIntoAMissingFolderFailsBeforeTraining) {
   Result r = run("train --save /nonexistent_fovea_dir/model.safetensors " + kData);

@@ -9,6 +9,12 @@
 //
 // The thread count is part of the key because oneDNN partitions work for the number of OpenMP
 // threads it sees when the primitive is created; fovea::set_num_threads must not leave a stale plan.
+//
+// bf16 (fovea/precision.hpp) changes only the descriptors: the operands a product reads (src,
+// weights, diff_dst) are bf16, the ones it writes (dst, diff_src, diff_weights, bias and its
+// gradient) stay f32, a combination oneDNN's avx512_core_bf16 and AMX kernels run natively with
+// f32 accumulation. The f32 -> bf16 rounding is then just the reorder each operand already has
+// when its layout differs, so callers keep passing f32 buffers. The precision is in the key.
 #include <omp.h>
 
 #include <algorithm>
@@ -36,14 +42,15 @@ using dt = memory::data_type;
 
 enum class Direction : int64_t { forward, forward_relu, backward_input, backward_weight };
 
-using Key = std::array<int64_t, 19>;
+using Key = std::array<int64_t, 20>;
 
 // Activation layouts are interned handles (layout_impl.hpp), so their addresses identify them.
-Key make_key(const Conv2dShape& s, Direction d, bool with_bias, const BackendLayout* a, const BackendLayout* b) {
+Key make_key(const Conv2dShape& s, Direction d, bool with_bias, const BackendLayout* a, const BackendLayout* b,
+             Precision precision) {
   return {s.batch,    s.in_channels, s.in_h,     s.in_w,  s.out_channels, s.kernel_h,      s.kernel_w,
           s.stride_h, s.stride_w,    s.pad_h,    s.pad_w, int64_t(d),     int64_t(with_bias),
           int64_t(omp_get_max_threads()), reinterpret_cast<int64_t>(a), reinterpret_cast<int64_t>(b),
-          s.groups,   s.dilation_h,  s.dilation_w};
+          s.groups,   s.dilation_h,  s.dilation_w,  int64_t(precision)};
 }
 
 // One tensor argument of a primitive. `user` wraps the caller's plain NCHW/OIHW buffer and is
@@ -68,8 +75,30 @@ struct Descs {
   memory::dims src, wei, dst, bias, strides, dilates, pad_l, pad_r;
   tag wei_tag;  // oihw, or goihw for a grouped convolution (the same bytes, split by group)
   memory::desc plain(const memory::dims& d, tag t) const { return memory::desc(d, dt::f32, t); }
-  memory::desc any(const memory::dims& d) const { return memory::desc(d, dt::f32, tag::any); }
+  memory::desc any(const memory::dims& d, dt type = dt::f32) const { return memory::desc(d, type, tag::any); }
 };
+
+// oneDNN's reference implementation accepts bf16 for any shape but runs orders of magnitude slower
+// than its JIT f32 kernels, so a problem with no fast bf16 kernel (there are few) stays f32.
+// `make(type)` builds the primitive descriptor with `type` for the operands a product reads.
+// A convolution whose dot products are short (a first layer: 1 or 3 input channels, 3x3) gains
+// nothing from bf16 and pays for rounding its input: measured on Zen 4 (oneDNN 2.6, MNIST's
+// 1 -> 16 channel 3x3 layer, one thread), bf16 took 0.49 / 1.11 ms forward / weight gradient
+// against fp32's 0.43 / 0.45, while the 16 -> 32 layer ran 2.9x / 1.5x faster and its input
+// gradient 2x. Such a layer stays f32 in bf16 mode, as the cheapest and most exact choice.
+constexpr int64_t kBf16MinReduction = 32;
+Precision for_shape(const Conv2dShape& s, Precision precision) {
+  return s.in_per_group() * s.kernel_h * s.kernel_w < kBf16MinReduction ? Precision::fp32 : precision;
+}
+
+template <class Make>
+auto with_precision(Precision precision, Make make) {
+  if (precision == Precision::bf16) {
+    auto pd = make(dt::bf16);
+    if (std::string(pd.impl_info_str()).rfind("ref", 0) != 0) return pd;
+  }
+  return make(dt::f32);
+}
 
 Descs make_descs(const Conv2dShape& s) {
   const int64_t oh = s.out_h(), ow = s.out_w();
@@ -120,20 +149,26 @@ void add_scratchpad(Plan& p, const PrimitiveDesc& pd) {
 // Direct convolution only: Winograd would change the numbers relative to the reference.
 constexpr auto kAlgorithm = dnnl::algorithm::convolution_direct;
 
-dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d, bool with_bias,
-                                                     const dnnl::primitive_attr& attr) {
+// `in`: the type of src and weights (f32, or bf16 with an f32 dst).
+dnnl::convolution_forward::primitive_desc forward_pd_of(const Descs& d, bool with_bias, const dnnl::primitive_attr& attr,
+                                                        dt in) {
   using conv = dnnl::convolution_forward;
   const auto pk = dnnl::prop_kind::forward_training;
-  auto desc = with_bias ? conv::desc(pk, kAlgorithm, d.any(d.src), d.any(d.wei), d.plain(d.bias, tag::x),
+  auto desc = with_bias ? conv::desc(pk, kAlgorithm, d.any(d.src, in), d.any(d.wei, in), d.plain(d.bias, tag::x),
                                      d.any(d.dst), d.strides, d.dilates, d.pad_l, d.pad_r)
-                        : conv::desc(pk, kAlgorithm, d.any(d.src), d.any(d.wei), d.any(d.dst), d.strides,
+                        : conv::desc(pk, kAlgorithm, d.any(d.src, in), d.any(d.wei, in), d.any(d.dst), d.strides,
                                      d.dilates, d.pad_l, d.pad_r);
   return conv::primitive_desc(desc, attr, detail::dnnl_engine());
 }
 
+dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d, bool with_bias, const dnnl::primitive_attr& attr,
+                                                     Precision precision) {
+  return with_precision(precision, [&](dt in) { return forward_pd_of(d, with_bias, attr, in); });
+}
+
 // Operand order: input, weight, [bias], output. The activations are in `in` and `out` (null: plain).
 std::unique_ptr<Plan> build_forward(const Conv2dShape& s, bool with_bias, bool relu, const BackendLayout* in,
-                                    const BackendLayout* out) {
+                                    const BackendLayout* out, Precision precision) {
   const Descs d = make_descs(s);
   auto attr = user_scratchpad();
   if (relu) {
@@ -142,7 +177,7 @@ std::unique_ptr<Plan> build_forward(const Conv2dShape& s, bool with_bias, bool r
     ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
     attr.set_post_ops(ops);
   }
-  auto pd = forward_pd(d, with_bias, attr);
+  auto pd = forward_pd(d, with_bias, attr, precision);
   auto p = std::make_unique<Plan>();
   add_operand(*p, DNNL_ARG_SRC, detail::desc_or(in, d.plain(d.src, tag::nchw)), pd.src_desc(), false);
   add_operand(*p, DNNL_ARG_WEIGHTS, d.plain(d.wei, d.wei_tag), pd.weights_desc(), false);
@@ -154,17 +189,21 @@ std::unique_ptr<Plan> build_forward(const Conv2dShape& s, bool with_bias, bool r
 }
 
 // Operand order: grad_output, weight, grad_input.
-dnnl::convolution_backward_data::primitive_desc backward_input_pd(const Descs& d) {
+dnnl::convolution_backward_data::primitive_desc backward_input_pd(const Descs& d, Precision precision) {
   using conv = dnnl::convolution_backward_data;
-  auto hint = forward_pd(d, false, dnnl::primitive_attr());
-  conv::desc desc(kAlgorithm, d.any(d.src), d.any(d.wei), d.any(d.dst), d.strides, d.dilates, d.pad_l, d.pad_r);
-  return conv::primitive_desc(desc, user_scratchpad(), detail::dnnl_engine(), hint);
+  return with_precision(precision, [&](dt in) {
+    auto hint = forward_pd_of(d, false, dnnl::primitive_attr(), in);
+    conv::desc desc(kAlgorithm, d.any(d.src), d.any(d.wei, in), d.any(d.dst, in), d.strides, d.dilates, d.pad_l,
+                    d.pad_r);
+    return conv::primitive_desc(desc, user_scratchpad(), detail::dnnl_engine(), hint);
+  });
 }
 
-std::unique_ptr<Plan> build_backward_input(const Conv2dShape& s, const BackendLayout* gy, const BackendLayout* gx) {
+std::unique_ptr<Plan> build_backward_input(const Conv2dShape& s, const BackendLayout* gy, const BackendLayout* gx,
+                                           Precision precision) {
   using conv = dnnl::convolution_backward_data;
   const Descs d = make_descs(s);
-  auto pd = backward_input_pd(d);
+  auto pd = backward_input_pd(d, precision);
   auto p = std::make_unique<Plan>();
   add_operand(*p, DNNL_ARG_DIFF_DST, detail::desc_or(gy, d.plain(d.dst, tag::nchw)), pd.diff_dst_desc(), false);
   add_operand(*p, DNNL_ARG_WEIGHTS, d.plain(d.wei, d.wei_tag), pd.weights_desc(), false);
@@ -176,15 +215,17 @@ std::unique_ptr<Plan> build_backward_input(const Conv2dShape& s, const BackendLa
 
 // Operand order: input, grad_output, grad_weight, [grad_bias].
 std::unique_ptr<Plan> build_backward_weight(const Conv2dShape& s, bool with_bias, const BackendLayout* x,
-                                            const BackendLayout* gy) {
+                                            const BackendLayout* gy, Precision precision) {
   using conv = dnnl::convolution_backward_weights;
   const Descs d = make_descs(s);
-  auto hint = forward_pd(d, with_bias, dnnl::primitive_attr());
-  auto desc = with_bias ? conv::desc(kAlgorithm, d.any(d.src), d.any(d.wei), d.plain(d.bias, tag::x),
-                                     d.any(d.dst), d.strides, d.dilates, d.pad_l, d.pad_r)
-                        : conv::desc(kAlgorithm, d.any(d.src), d.any(d.wei), d.any(d.dst), d.strides, d.dilates,
-                                     d.pad_l, d.pad_r);
-  conv::primitive_desc pd(desc, user_scratchpad(), detail::dnnl_engine(), hint);
+  auto pd = with_precision(precision, [&](dt in) {
+    auto hint = forward_pd_of(d, with_bias, dnnl::primitive_attr(), in);
+    auto desc = with_bias ? conv::desc(kAlgorithm, d.any(d.src, in), d.any(d.wei), d.plain(d.bias, tag::x),
+                                       d.any(d.dst, in), d.strides, d.dilates, d.pad_l, d.pad_r)
+                          : conv::desc(kAlgorithm, d.any(d.src, in), d.any(d.wei), d.any(d.dst, in), d.strides,
+                                       d.dilates, d.pad_l, d.pad_r);
+    return conv::primitive_desc(desc, user_scratchpad(), detail::dnnl_engine(), hint);
+  });
   auto p = std::make_unique<Plan>();
   add_operand(*p, DNNL_ARG_SRC, detail::desc_or(x, d.plain(d.src, tag::nchw)), pd.src_desc(), false);
   add_operand(*p, DNNL_ARG_DIFF_DST, detail::desc_or(gy, d.plain(d.dst, tag::nchw)), pd.diff_dst_desc(), false);
@@ -250,24 +291,28 @@ void execute(const Key& key, Build build, std::initializer_list<const void*> poi
 
 }  // namespace
 
-LayoutPtr conv2d_output_layout(const Conv2dShape& s, bool with_bias) {
+LayoutPtr conv2d_output_layout(const Conv2dShape& s, bool with_bias, Precision precision) {
+  precision = for_shape(s, precision);
   const Descs d = make_descs(s);
-  return detail::intern_layout(forward_pd(d, with_bias, dnnl::primitive_attr()).dst_desc(), d.plain(d.dst, tag::nchw));
+  return detail::intern_layout(forward_pd(d, with_bias, dnnl::primitive_attr(), precision).dst_desc(),
+                               d.plain(d.dst, tag::nchw));
 }
 
-LayoutPtr conv2d_input_grad_layout(const Conv2dShape& s) {
+LayoutPtr conv2d_input_grad_layout(const Conv2dShape& s, Precision precision) {
+  precision = for_shape(s, precision);
   const Descs d = make_descs(s);
-  return detail::intern_layout(backward_input_pd(d).diff_src_desc(), d.plain(d.src, tag::nchw));
+  return detail::intern_layout(backward_input_pd(d, precision).diff_src_desc(), d.plain(d.src, tag::nchw));
 }
 
 void conv2d_forward(const Conv2dShape& s, const float* input, const float* weight, const float* bias,
                     float* output, const BackendLayout* input_layout, const BackendLayout* output_layout,
-                    bool fuse_relu) {
+                    bool fuse_relu, Precision precision) {
   if (s.batch == 0) return;
+  precision = for_shape(s, precision);
   const bool with_bias = bias != nullptr;
-  auto build = [&] { return build_forward(s, with_bias, fuse_relu, input_layout, output_layout); };
+  auto build = [&] { return build_forward(s, with_bias, fuse_relu, input_layout, output_layout, precision); };
   auto key = make_key(s, fuse_relu ? Direction::forward_relu : Direction::forward, with_bias, input_layout,
-                      output_layout);
+                      output_layout, precision);
   if (with_bias)
     execute(key, build, {input, weight, bias, output});
   else
@@ -276,24 +321,26 @@ void conv2d_forward(const Conv2dShape& s, const float* input, const float* weigh
 
 void conv2d_backward_input(const Conv2dShape& s, const float* grad_output, const float* weight,
                            float* grad_input, const BackendLayout* grad_output_layout,
-                           const BackendLayout* grad_input_layout) {
+                           const BackendLayout* grad_input_layout, Precision precision) {
   if (s.batch == 0) return;
-  execute(make_key(s, Direction::backward_input, false, grad_output_layout, grad_input_layout),
-          [&] { return build_backward_input(s, grad_output_layout, grad_input_layout); },
+  precision = for_shape(s, precision);
+  execute(make_key(s, Direction::backward_input, false, grad_output_layout, grad_input_layout, precision),
+          [&] { return build_backward_input(s, grad_output_layout, grad_input_layout, precision); },
           {grad_output, weight, grad_input});
 }
 
 void conv2d_backward_weight(const Conv2dShape& s, const float* input, const float* grad_output,
                             float* grad_weight, float* grad_bias, const BackendLayout* input_layout,
-                            const BackendLayout* grad_output_layout) {
+                            const BackendLayout* grad_output_layout, Precision precision) {
   if (s.batch == 0) {  // an empty batch contributes nothing, but the outputs must still be written
     std::fill_n(grad_weight, s.out_channels * s.in_per_group() * s.kernel_h * s.kernel_w, 0.0f);
     if (grad_bias) std::fill_n(grad_bias, s.out_channels, 0.0f);
     return;
   }
+  precision = for_shape(s, precision);
   const bool with_bias = grad_bias != nullptr;
-  auto build = [&] { return build_backward_weight(s, with_bias, input_layout, grad_output_layout); };
-  auto key = make_key(s, Direction::backward_weight, with_bias, input_layout, grad_output_layout);
+  auto build = [&] { return build_backward_weight(s, with_bias, input_layout, grad_output_layout, precision); };
+  auto key = make_key(s, Direction::backward_weight, with_bias, input_layout, grad_output_layout, precision);
   if (with_bias)
     execute(key, build, {input, grad_output, grad_weight, grad_bias});
   else

@@ -6,6 +6,7 @@
 // (dispatch.hpp); oneDNN chooses its own.
 #include <cstdint>
 
+#include "fovea/precision.hpp"
 #include "kernels/cpu/layout.hpp"
 #include "kernels/elementwise_ops.hpp"
 #include "kernels/shapes.hpp"
@@ -16,21 +17,24 @@ namespace fovea::kernels::cpu {
 // bias may be null. Weights are plain OIHW. Each activation (input, output and their gradients)
 // is in the layout given beside it: nullptr for plain NCHW, or a handle from the *_layout queries
 // below or from pooling. Reorders happen inside only where a layout differs from the one the
-// primitive runs in.
+// primitive runs in. With Precision::bf16 the primitive reads input, weight and grad_output
+// rounded to bfloat16 and accumulates and writes float32 (fovea/precision.hpp); every buffer the
+// caller sees stays float32.
 void conv2d_forward(const Conv2dShape& s, const float* input, const float* weight, const float* bias,
                     float* output, const BackendLayout* input_layout = nullptr,
-                    const BackendLayout* output_layout = nullptr, bool fuse_relu = false);
+                    const BackendLayout* output_layout = nullptr, bool fuse_relu = false,
+                    Precision precision = Precision::fp32);
 void conv2d_backward_input(const Conv2dShape& s, const float* grad_output, const float* weight,
                            float* grad_input, const BackendLayout* grad_output_layout = nullptr,
-                           const BackendLayout* grad_input_layout = nullptr);
+                           const BackendLayout* grad_input_layout = nullptr, Precision precision = Precision::fp32);
 // grad_bias may be null.
 void conv2d_backward_weight(const Conv2dShape& s, const float* input, const float* grad_output,
                             float* grad_weight, float* grad_bias, const BackendLayout* input_layout = nullptr,
-                            const BackendLayout* grad_output_layout = nullptr);
+                            const BackendLayout* grad_output_layout = nullptr, Precision precision = Precision::fp32);
 // The layout the forward convolution writes natively (nullptr when that is plain NCHW), and the
 // one its input gradient comes out in: producing these costs no reorder.
-LayoutPtr conv2d_output_layout(const Conv2dShape& s, bool with_bias);
-LayoutPtr conv2d_input_grad_layout(const Conv2dShape& s);
+LayoutPtr conv2d_output_layout(const Conv2dShape& s, bool with_bias, Precision precision = Precision::fp32);
+LayoutPtr conv2d_input_grad_layout(const Conv2dShape& s, Precision precision = Precision::fp32);
 
 // ---- convolution + ReLU + 2x2 max pooling in one pass (conv_relu_pool.cpp) ----
 // For a network's first layer, whose input has few channels: the full-size activation between
@@ -88,11 +92,17 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
                   const float* a, int64_t a_batch_stride, const float* b, int64_t b_batch_stride, float beta,
                   float* c);
+// gemm with both operands rounded to bfloat16 and float32 accumulation and output, through a
+// cached oneDNN matmul (alpha is 1; beta 0 or 1). Needs bf16_supported().
+void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, const float* b,
+               float beta, float* c);
+// With Precision::bf16 the products go through gemm_bf16; the bias and its gradient stay fp32.
 void linear_forward(const LinearShape& s, const float* input, const float* weight, const float* bias,
-                    float* output);
+                    float* output, Precision precision = Precision::fp32);
 // Any of the three outputs may be null when not needed.
 void linear_backward(const LinearShape& s, const float* input, const float* weight,
-                     const float* grad_output, float* grad_input, float* grad_weight, float* grad_bias);
+                     const float* grad_output, float* grad_input, float* grad_weight, float* grad_bias,
+                     Precision precision = Precision::fp32);
 
 // ---- elementwise ----
 void relu_forward(int64_t n, const float* x, float* y);
