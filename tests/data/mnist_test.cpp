@@ -43,7 +43,8 @@ TEST(Mnist, LoadsTestSplitWithRawPixels) {
   for (float v : e.image.to_vector()) lo = std::min(lo, v), hi = std::max(hi, v);
   EXPECT_EQ(lo, 0.0f);
   EXPECT_EQ(hi, 255.0f);
-  for (int64_t i = 0; i < 28 * 28; ++i) EXPECT_EQ(e.image.at(i), static_cast<float>(test.pixels()[i]));
+  const std::vector<uint8_t> pixels = test.pixels();
+  for (int64_t i = 0; i < 28 * 28; ++i) EXPECT_EQ(e.image.at(i), static_cast<float>(pixels[i]));
 }
 
 TEST(Mnist, TrainSplitFirstLabelIsFive) {
