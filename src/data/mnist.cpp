@@ -81,6 +81,7 @@ class ImagePacker : public IdxSink {
     if (boxed_) {
       rows_ = static_cast<size_t>(dims[1]);
       cols_ = static_cast<size_t>(dims[2]);
+      spans_ = cols_ <= 255;
       boxes_.reserve(std::min(count, size_t{1} << 20));
       pending_.reserve(plane_);
     }
@@ -142,13 +143,25 @@ class ImagePacker : public IdxSink {
       box.left = static_cast<uint16_t>(left);
       box.height = static_cast<uint16_t>(bottom - top + 1);
       box.width = static_cast<uint16_t>(right - left + 1);
-      for (size_t r = top; r <= bottom; ++r)
-        packed_.insert(packed_.end(), image + r * cols_ + left, image + r * cols_ + right + 1);
+      for (size_t r = top; r <= bottom; ++r) {
+        const uint8_t* row = image + r * cols_;
+        if (!spans_) {
+          packed_.insert(packed_.end(), row + left, row + right + 1);
+          continue;
+        }
+        // Up to 255 columns: the row's own span of non-zero pixels, as (skip, length, pixels).
+        size_t first = left, last = right + 1;
+        while (first < last && row[first] == 0) ++first;
+        while (last > first && row[last - 1] == 0) --last;
+        packed_.push_back(static_cast<uint8_t>(first - left));
+        packed_.push_back(static_cast<uint8_t>(last - first));
+        packed_.insert(packed_.end(), row + first, row + last);
+      }
     }
     boxes_.push_back(box);
   }
 
-  bool boxed_ = false;
+  bool boxed_ = false, spans_ = false;
   size_t rows_ = 0, cols_ = 0, plane_ = 1;
   std::vector<uint8_t> pending_;  // an image split between two pieces of data
   std::vector<uint8_t> column_or_;
@@ -212,10 +225,9 @@ void MNISTLike::image_pixels(int64_t index, uint8_t* out) const {
     return;
   }
   std::memset(out, 0, plane);
-  const Box& box = boxes_[static_cast<size_t>(index)];
-  const uint8_t* src = packed_.data() + box.offset;
-  for (int64_t r = 0; r < box.height; ++r, src += box.width)
-    std::memcpy(out + (box.top + r) * cols_ + box.left, src, box.width);
+  for_each_row(index, [&](int64_t offset, const uint8_t* src, int64_t length) {
+    std::memcpy(out + offset, src, static_cast<size_t>(length));
+  });
 }
 
 std::vector<uint8_t> MNISTLike::pixels() const {
@@ -235,12 +247,9 @@ Example MNISTLike::get(int64_t index) const {
   if (!transpose_ && !boxes_.empty()) {
     // Zeros, then the box's pixels: the same values as converting the whole image.
     std::memset(dst, 0, static_cast<size_t>(n) * sizeof(float));
-    const Box& box = boxes_[static_cast<size_t>(index)];
-    const uint8_t* src = packed_.data() + box.offset;
-    for (int64_t r = 0; r < box.height; ++r, src += box.width) {
-      float* out = dst + (box.top + r) * cols_ + box.left;
-      for (int64_t c = 0; c < box.width; ++c) out[c] = static_cast<float>(src[c]);
-    }
+    for_each_row(index, [&](int64_t offset, const uint8_t* src, int64_t length) {
+      for (int64_t c = 0; c < length; ++c) dst[offset + c] = static_cast<float>(src[c]);
+    });
     return {transform_ ? transform_(image) : image, static_cast<int64_t>(labels_[index])};
   }
   std::vector<uint8_t> bytes(static_cast<size_t>(n));

@@ -43,8 +43,25 @@ class MNISTLike : public Dataset {
  private:
   int64_t count_ = 0, rows_ = 0, cols_ = 0;
   std::string images_path_;
-  // Image i is boxes_[i].height rows of boxes_[i].width bytes at packed_[boxes_[i].offset], placed
-  // at (top, left); with no boxes (images wider or taller than 65535), packed_ holds whole images.
+  // Image i's non-zero pixels lie in the box of boxes_[i].height rows and boxes_[i].width columns
+  // at (top, left); its rows are stored from packed_[boxes_[i].offset] on, each as (skip, length,
+  // `length` pixels from column left + skip) when the images are at most 255 columns wide, else as
+  // `width` pixels. With no boxes (images wider or taller than 65535), packed_ holds whole images.
+  template <typename F>  // f(offset in the image, pixels, count) for each stored run of a row
+  void for_each_row(int64_t index, F&& f) const {
+    const Box& box = boxes_[static_cast<size_t>(index)];
+    const uint8_t* src = packed_.data() + box.offset;
+    for (int64_t r = 0; r < box.height; ++r) {
+      const int64_t at = (box.top + r) * cols_ + box.left;
+      if (cols_ <= 255) {
+        f(at + src[0], src + 2, int64_t{src[1]});
+        src += 2 + src[1];
+      } else {
+        f(at, src, int64_t{box.width});
+        src += box.width;
+      }
+    }
+  }
   struct Box {
     uint64_t offset;
     uint16_t top, left, height, width;
