@@ -1,6 +1,8 @@
 #include "fovea/data/mnist.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <bit>
 #include <cstring>
 #include <filesystem>
 
@@ -82,6 +84,7 @@ class ImagePacker : public IdxSink {
       rows_ = static_cast<size_t>(dims[1]);
       cols_ = static_cast<size_t>(dims[2]);
       spans_ = cols_ <= 255;
+      span_.resize(rows_);
       boxes_.reserve(std::min(count, size_t{1} << 20));
       pending_.reserve(plane_);
     }
@@ -119,6 +122,7 @@ class ImagePacker : public IdxSink {
 
  private:
   void pack(const uint8_t* image) {
+    if (spans_) return pack_spans(image);
     // Which rows hold a non-zero pixel, and which columns (OR of every row).
     column_or_.assign(cols_, 0);
     size_t top = rows_, bottom = 0;
@@ -161,7 +165,64 @@ class ImagePacker : public IdxSink {
     boxes_.push_back(box);
   }
 
+  // Up to 255 columns: each row of the box (which spans every column) as (first non-zero column,
+  // length, pixels); found with 8 bytes at a time, the data written with one resize per image.
+  void pack_spans(const uint8_t* image) {
+    size_t top = rows_, bottom = 0, bytes = 0;
+    for (size_t r = 0; r < rows_; ++r) {
+      const uint8_t* row = image + r * cols_;
+      const size_t first = first_nonzero(row, cols_);
+      const size_t end = first == cols_ ? first : end_of_nonzero(row, cols_);
+      span_[r] = {first, end};
+      if (first == end) continue;
+      top = std::min(top, r);
+      bottom = r;
+    }
+    MNISTLike::Box box{packed_.size(), 0, 0, 0, static_cast<uint16_t>(cols_)};
+    if (top < rows_) {
+      for (size_t r = top; r <= bottom; ++r) bytes += 2 + (span_[r].second - span_[r].first);
+      packed_.resize(packed_.size() + bytes);
+      uint8_t* out = packed_.data() + box.offset;
+      for (size_t r = top; r <= bottom; ++r) {
+        const auto [first, end] = span_[r];
+        *out++ = static_cast<uint8_t>(first == end ? 0 : first);
+        *out++ = static_cast<uint8_t>(end - first);
+        std::memcpy(out, image + r * cols_ + first, end - first);
+        out += end - first;
+      }
+      box.top = static_cast<uint16_t>(top);
+      box.height = static_cast<uint16_t>(bottom - top + 1);
+    }
+    boxes_.push_back(box);
+  }
+
+  // The first non-zero byte of p[0, n), or n; and one past the last non-zero byte (p has one).
+  static size_t first_nonzero(const uint8_t* p, size_t n) {
+    static_assert(std::endian::native == std::endian::little, "the word scans read bytes in little-endian order");
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (w) return i + static_cast<size_t>(__builtin_ctzll(w) >> 3);  // little-endian: byte order
+    }
+    for (; i < n; ++i)
+      if (p[i]) return i;
+    return n;
+  }
+  static size_t end_of_nonzero(const uint8_t* p, size_t n) {
+    size_t j = n;
+    for (; j >= 8; j -= 8) {
+      uint64_t w;
+      std::memcpy(&w, p + j - 8, 8);
+      if (w) return j - 8 + static_cast<size_t>((63 - __builtin_clzll(w)) >> 3) + 1;
+    }
+    for (; j > 0; --j)
+      if (p[j - 1]) return j;
+    return 0;
+  }
+
   bool boxed_ = false, spans_ = false;
+  std::vector<std::pair<size_t, size_t>> span_;  // per row of the image being packed
   size_t rows_ = 0, cols_ = 0, plane_ = 1;
   std::vector<uint8_t> pending_;  // an image split between two pieces of data
   std::vector<uint8_t> column_or_;

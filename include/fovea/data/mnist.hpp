@@ -45,7 +45,8 @@ class MNISTLike : public Dataset {
   std::string images_path_;
   // Image i's non-zero pixels lie in the box of boxes_[i].height rows and boxes_[i].width columns
   // at (top, left); its rows are stored from packed_[boxes_[i].offset] on, each as (skip, length,
-  // `length` pixels from column left + skip) when the images are at most 255 columns wide, else as
+  // `length` pixels from column left + skip) when the images are at most 255 columns wide (the box
+  // then spans every column: left 0, width cols), else as
   // `width` pixels. With no boxes (images wider or taller than 65535), packed_ holds whole images.
   template <typename F>  // f(offset in the image, pixels, count) for each stored run of a row
   void for_each_row(int64_t index, F&& f) const {
