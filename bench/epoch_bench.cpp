@@ -38,7 +38,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 std::pair<Tensor, std::vector<int64_t>> preload(const data::MNISTLike& set) {
   const int64_t n = set.size(), plane = set.rows() * set.cols();
   Tensor x = Tensor::empty({n, 1, set.rows(), set.cols()});
-  const uint8_t* src = set.pixels().data();
+  const std::vector<uint8_t> pixels = set.pixels();
+  const uint8_t* src = pixels.data();
   for (int64_t i = 0; i < n * plane; ++i) x.data()[i] = (src[i] / 255.0f - 0.5f) / 0.5f;
   return {x, std::vector<int64_t>(set.labels().begin(), set.labels().end())};
 }

@@ -5,7 +5,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
+
+#include <isa-l/igzip_lib.h>
 
 #include "data/gzip.hpp"
 #include "fovea/error.hpp"
@@ -98,5 +101,117 @@ IdxArray parse_idx(std::vector<uint8_t> bytes, const std::string& name) {
 }
 
 IdxArray read_idx(const std::string& path) { return parse_idx(read_maybe_gzip(path), path); }
+
+namespace {
+
+// Checks the header as bytes arrive and passes the data on; false as soon as anything is off
+// (read_idx's checks, made on the whole file, then say what).
+class IdxStreamParser {
+ public:
+  explicit IdxStreamParser(IdxSink& sink) : sink_(sink) {}
+
+  bool feed(const uint8_t* bytes, size_t size) {
+    while (size > 0 && !in_data_) {
+      header_.push_back(*bytes++);
+      --size;
+      if (header_.size() == 4) {
+        if (header_[0] != 0 || header_[1] != 0 || header_[2] != 0x08 || header_[3] < 1 || header_[3] > 4) return false;
+        header_size_ = 4 + 4 * size_t{header_[3]};
+      }
+      if (header_.size() == header_size_) {
+        std::vector<int64_t> dims;
+        for (size_t d = 4; d < header_size_; d += 4)
+          dims.push_back(int64_t(header_[d]) << 24 | int64_t(header_[d + 1]) << 16 | int64_t(header_[d + 2]) << 8 |
+                         int64_t(header_[d + 3]));
+        const std::optional<uint64_t> product = support::checked_product(dims, uint64_t{1} << 48);
+        if (!product) return false;
+        expected_ = *product;
+        in_data_ = true;
+        sink_.header(dims);
+      }
+    }
+    if (size == 0) return true;
+    if (size > expected_ - received_) return false;  // trailing bytes
+    received_ += size;
+    sink_.data(bytes, size);
+    return true;
+  }
+
+  bool complete() const { return in_data_ && received_ == expected_; }
+
+ private:
+  IdxSink& sink_;
+  std::vector<uint8_t> header_;
+  size_t header_size_ = 0;
+  bool in_data_ = false;
+  uint64_t expected_ = 0, received_ = 0;
+};
+
+constexpr size_t kReadChunk = size_t{1} << 20;
+
+bool stream_raw(std::ifstream& in, IdxStreamParser& parser) {
+  std::unique_ptr<uint8_t[]> buffer(new uint8_t[kReadChunk]);
+  while (in) {
+    in.read(reinterpret_cast<char*>(buffer.get()), kReadChunk);
+    const auto got = static_cast<size_t>(in.gcount());
+    if (got > 0 && !parser.feed(buffer.get(), got)) return false;
+  }
+  return in.eof() && parser.complete();
+}
+
+// One gzip member, inflated with ISA-L a piece at a time; its CRC-32 is checked by ISA-L, its
+// length against the trailer here. Anything else (more members, trailing bytes) is left to zlib's
+// path in read_idx.
+bool stream_gzip(std::ifstream& in, size_t file_size, IdxStreamParser& parser) {
+  if (file_size < 18) return false;
+  uint8_t trailer[4];
+  in.seekg(static_cast<std::streamoff>(file_size - 4));
+  if (!in.read(reinterpret_cast<char*>(trailer), 4)) return false;
+  in.seekg(0);
+  const uint32_t isize = uint32_t(trailer[0]) | uint32_t(trailer[1]) << 8 | uint32_t(trailer[2]) << 16 |
+                         uint32_t(trailer[3]) << 24;
+  const size_t limit = detail::gunzip_limit(file_size);
+  auto state = std::make_unique<inflate_state>();
+  isal_inflate_init(state.get());
+  state->crc_flag = ISAL_GZIP;
+  std::unique_ptr<uint8_t[]> input(new uint8_t[kReadChunk]), output(new uint8_t[kReadChunk]);
+  size_t read_so_far = 0, produced = 0;
+  while (state->block_state != ISAL_BLOCK_FINISH) {
+    if (state->avail_in == 0) {
+      if (read_so_far == file_size) return false;  // truncated
+      const size_t want = std::min(kReadChunk, file_size - read_so_far);
+      if (!in.read(reinterpret_cast<char*>(input.get()), static_cast<std::streamsize>(want))) return false;
+      read_so_far += want;
+      state->next_in = input.get();
+      state->avail_in = static_cast<uint32_t>(want);
+    }
+    state->next_out = output.get();
+    state->avail_out = static_cast<uint32_t>(kReadChunk);
+    if (isal_inflate(state.get()) != ISAL_DECOMP_OK) return false;
+    const size_t n = kReadChunk - state->avail_out;
+    produced += n;
+    if (produced > limit || (n > 0 && !parser.feed(output.get(), n))) return false;
+    // Room for output and input left, yet not finished: ISA-L is stuck; leave the file to zlib.
+    if (state->avail_out > 0 && state->avail_in > 0 && state->block_state != ISAL_BLOCK_FINISH) return false;
+  }
+  return state->avail_in == 0 && read_so_far == file_size && uint32_t(produced) == isize && parser.complete();
+}
+
+}  // namespace
+
+bool stream_idx(const std::string& path, IdxSink& sink) {
+  std::error_code ec;
+  const auto file_size = std::filesystem::file_size(path, ec);
+  if (ec) return false;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  uint8_t magic[2] = {0, 0};
+  in.read(reinterpret_cast<char*>(magic), 2);
+  const bool gzip = in.gcount() == 2 && detail::is_gzip(magic, 2);
+  in.clear();
+  in.seekg(0);
+  IdxStreamParser parser(sink);
+  return gzip ? stream_gzip(in, static_cast<size_t>(file_size), parser) : stream_raw(in, parser);
+}
 
 }  // namespace fovea::data

@@ -34,10 +34,11 @@ constexpr int kImages = 300;
 // The first `count` MNIST test images as 28 x 28 grayscale PNG files 00000.png, 00001.png, ...
 void write_test_pngs(const std::string& dir, int count) {
   data::MNIST test(FOVEA_MNIST_DIR, false);
+  const std::vector<uint8_t> pixels = test.pixels();
   for (int i = 0; i < count; ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "/%05d.png", i);
-    ASSERT_TRUE(stbi_write_png((dir + name).c_str(), 28, 28, 1, test.pixels().data() + i * 28 * 28, 28));
+    ASSERT_TRUE(stbi_write_png((dir + name).c_str(), 28, 28, 1, pixels.data() + i * 28 * 28, 28));
   }
 }
 

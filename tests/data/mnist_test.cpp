@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <functional>
 
+#include "fovea/data/idx.hpp"
 #include "fovea/data/transforms.hpp"
 #include "fovea/error.hpp"
 #include "support/idx_files.hpp"
@@ -43,7 +45,8 @@ TEST(Mnist, LoadsTestSplitWithRawPixels) {
   for (float v : e.image.to_vector()) lo = std::min(lo, v), hi = std::max(hi, v);
   EXPECT_EQ(lo, 0.0f);
   EXPECT_EQ(hi, 255.0f);
-  for (int64_t i = 0; i < 28 * 28; ++i) EXPECT_EQ(e.image.at(i), static_cast<float>(test.pixels()[i]));
+  const std::vector<uint8_t> pixels = test.pixels();
+  for (int64_t i = 0; i < 28 * 28; ++i) EXPECT_EQ(e.image.at(i), static_cast<float>(pixels[i]));
 }
 
 TEST(Mnist, TrainSplitFirstLabelIsFive) {
@@ -51,6 +54,47 @@ TEST(Mnist, TrainSplitFirstLabelIsFive) {
   EXPECT_EQ(train.size(), 60000);
   EXPECT_EQ(train.get(0).target, 5);
   EXPECT_EQ(train.get(59999).image.shape(), (Shape{1, 28, 28}));
+}
+
+// The images are stored as boxes of their non-zero pixels and the files streamed: every image
+// must still come out byte for byte as read_idx reads the whole file.
+TEST(Mnist, EveryImageComesOutAsTheFileHoldsIt) {
+  for (const bool train : {false, true}) {
+    MNIST split(kMnist, train);
+    const IdxArray file = read_idx(kMnist + (train ? "/train" : "/t10k") + "-images-idx3-ubyte.gz");
+    ASSERT_EQ(split.pixels(), file.data) << "train " << train;
+    std::vector<uint8_t> image(28 * 28);
+    for (int64_t i = 0; i < split.size(); i += train ? 997 : 1) {
+      split.image_pixels(i, image.data());
+      ASSERT_EQ(0, std::memcmp(image.data(), file.data.data() + i * 28 * 28, 28 * 28)) << i;
+      const Tensor t = split.get(i).image;
+      for (int64_t p = 0; p < 28 * 28; ++p) ASSERT_EQ(t.at(p), static_cast<float>(image[p])) << i << " " << p;
+    }
+  }
+}
+
+// Wider than 255 columns (rows stored whole within the box), blank images, pixels at the edges,
+// and a gzip file of two members, which takes read_idx's path.
+TEST(Mnist, OddShapesAndConcatenatedGzipComeOutAsWritten) {
+  TempDir dir;
+  const uint32_t count = 4, rows = 3, cols = 300;
+  std::vector<uint8_t> pixels(count * rows * cols, 0);
+  pixels[1 * rows * cols + 0] = 7;                          // image 1: top-left corner
+  pixels[2 * rows * cols + rows * cols - 1] = 9;            // image 2: bottom-right corner
+  for (uint32_t c = 10; c < 290; c += 7) pixels[3 * rows * cols + cols + c] = uint8_t(c);  // image 3: one row
+  const std::vector<uint8_t> labels = {0, 1, 2, 3};
+  const std::vector<uint8_t> file = fovea::testing::idx_bytes({count, rows, cols}, pixels);
+  std::vector<uint8_t> two_members = fovea::testing::gzip_bytes({file.begin(), file.begin() + 100});
+  const std::vector<uint8_t> rest = fovea::testing::gzip_bytes({file.begin() + 100, file.end()});
+  two_members.insert(two_members.end(), rest.begin(), rest.end());
+  fovea::testing::write_bytes(dir / "t10k-images-idx3-ubyte", file);
+  fovea::testing::write_bytes(dir / "t10k-labels-idx1-ubyte", fovea::testing::idx_bytes({count}, labels));
+  EXPECT_EQ(MNIST(dir.path().string(), false).pixels(), pixels);
+  std::filesystem::remove(dir / "t10k-images-idx3-ubyte");
+  fovea::testing::write_bytes(dir / "t10k-images-idx3-ubyte.gz", two_members);
+  MNIST from_gzip(dir.path().string(), false);
+  EXPECT_EQ(from_gzip.pixels(), pixels);
+  EXPECT_EQ(from_gzip.get(2).image.at(rows * cols - 1), 9.0f);
 }
 
 TEST(Mnist, IndexOutOfRange) {

@@ -8,6 +8,7 @@
 // largest file inflates 47 MB at 4.75:1); past that it is an IOError naming the limit, raised as
 // soon as the output passes it, never after. The dimensions' product is computed without overflow
 // and must equal the data's length exactly.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,5 +28,23 @@ IdxArray read_idx(const std::string& path);
 IdxArray parse_idx(std::vector<uint8_t> bytes, const std::string& name);
 // The whole file, gunzipped when it starts with the gzip magic bytes.
 std::vector<uint8_t> read_maybe_gzip(const std::string& path);
+
+// Where stream_idx hands an IDX file's contents, piece by piece.
+class IdxSink {
+ public:
+  virtual ~IdxSink() = default;
+  // Once, when the header is read and its dimensions' product is a size that fits in memory.
+  virtual void header(const std::vector<int64_t>& dims) = 0;
+  // The data in order, in pieces of any length (product(dims) bytes in all for a good file).
+  virtual void data(const uint8_t* bytes, size_t size) = 0;
+};
+
+// Reads an IDX file (raw, or one gzip member) without ever holding the file or its data whole:
+// the compressed bytes are read and inflated (Intel ISA-L, faster than libdeflate's one call
+// and without its 47 MB output buffer) a piece at a time into `sink`. Returns true for a file
+// read_idx would accept, with exactly the same data; false, perhaps after feeding part of the
+// data, for anything else (a missing or corrupt file, concatenated gzip members, a size past
+// gunzip_limit, a bad header, data that does not match it): read_idx then names what is wrong.
+bool stream_idx(const std::string& path, IdxSink& sink);
 
 }  // namespace fovea::data
