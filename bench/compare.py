@@ -97,6 +97,8 @@ def main():
     ap.add_argument("--pypi-python", default=os.path.join(HERE, "..", "build", "venv-torch", "bin", "python"),
                     help="a Python with PyPI's torch (bench/install-pypi-torch.sh makes build/venv-torch)")
     ap.add_argument("--no-pypi", action="store_true", help="leave the PyPI PyTorch out")
+    ap.add_argument("--train-images", type=int, default=0,
+                    help="train each epoch on the first N images only (default: all 60,000), for quick runs")
     ap.add_argument("--models", default="cnn", help="comma-separated, of: " + ", ".join(MODELS))
     ap.add_argument("--no-extras", action="store_true",
                     help="skip fovea's profile, start-up and memory measurements after the table")
@@ -118,6 +120,7 @@ def main():
     # With a baseline, the --build under test is the portable one.
     base = args.baseline_label
     fovea = ("portable" if base == "native" else "fovea") if args.baseline_build else "fovea"
+    images = min(args.train_images, 60000) if args.train_images > 0 else 60000
     summary = []
     table = []
     versions = {}
@@ -125,6 +128,8 @@ def main():
         fovea_flags, torch_flags, _ = MODELS[model]
         for threads in [int(t) for t in args.threads.split(",")]:
             common = ["--data", args.data, "--threads", str(threads), "--epochs", str(args.epochs)]
+            if args.train_images:
+                common += ["--train-images", str(args.train_images)]
             cmds = {fovea: [os.path.join(args.build, "bench_epoch")] + common + fovea_flags + ["--peak", "1"]}
             if args.baseline_build:
                 cmds[base] = [os.path.join(args.baseline_build, "bench_epoch")] + common + fovea_flags
@@ -148,7 +153,7 @@ def main():
                 versions[name] = results[name][0]["version"]
             med = {name: {k: statistics.median(float(row[k]) for row in rows) for k in ("train_s", "eval_s")}
                    for name, rows in results.items()}
-            for k, label in (("train_s", "training epoch (60,000 images)"), ("eval_s", "test evaluation (10,000 images)")):
+            for k, label in (("train_s", f"training epoch ({images:,} images)"), ("eval_s", "test evaluation (10,000 images)")):
                 f = med[fovea][k]
                 line = f"  {model:6s} {threads} thread(s)  {label:34s} {fovea} {f:7.3f} s"
                 if base in med:
@@ -176,7 +181,8 @@ def main():
     for name in cols:
         head += f" {'torch ' + versions[name] + ' s':>20s} {'speed-up':>8s}"
     head += f" {'GFLOP/s':>8s} {'peak GFLOP/s':>12s} {'% of peak':>9s}"
-    print(f"\ntraining epoch (60,000 images), medians; speed-up = PyTorch's time / {fovea}'s:")
+    print(f"\ntraining epoch ({images:,} images), medians; speed-up = PyTorch's time / {fovea}'s; "
+          f"peak: bench_epoch's FMA loop, same threads, same runs:")
     print(head)
     for model, threads, med, gflop, peak, params in table:
         f = med[fovea]["train_s"]

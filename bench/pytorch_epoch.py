@@ -6,6 +6,7 @@ parameter count (compare.py checks it against fovea's).
 
     /usr/bin/python3 bench/pytorch_epoch.py --data DIR --threads 2 --epochs 2
                                              [--model cnn | --model-file bench/models/wide_cnn.txt]
+                                             [--train-images N]
 
 Any Python with torch and numpy runs it: Debian's /usr/bin/python3 (python3-torch 1.13) or the
 PyPI release in build/venv-torch (bench/install-pypi-torch.sh).
@@ -101,6 +102,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--train-images", type=int, default=0,
+                    help="train each epoch on the first N images of its shuffled order (default: all)")
     which = ap.add_mutually_exclusive_group()
     which.add_argument("--model", default="cnn", choices=sorted(MODELS))
     which.add_argument("--model-file", help="a model in fovea's model-file format, e.g. bench/models/wide_cnn.txt")
@@ -115,10 +118,10 @@ def main():
     batch = args.batch_size
     for epoch in range(args.epochs):
         model.train()
-        perm = torch.randperm(train_x.shape[0])
+        perm = torch.randperm(train_x.shape[0])[:args.train_images or None]
         correct = 0
         t0 = time.perf_counter()
-        for b in range(0, train_x.shape[0], batch):
+        for b in range(0, perm.shape[0], batch):
             idx = perm[b:b + batch]
             img, label = train_x[idx], train_y[idx]
             out = model(img)
@@ -138,7 +141,7 @@ def main():
                 test_correct += (out.argmax(1) == test_y[b:b + batch]).sum().item()
         eval_s = time.perf_counter() - t0
         print(f"impl=pytorch threads={args.threads} epoch={epoch} train_s={train_s:.4f} eval_s={eval_s:.4f} "
-              f"train_acc={correct / train_x.shape[0]:.4f} test_acc={test_correct / test_x.shape[0]:.4f} "
+              f"train_acc={correct / perm.shape[0]:.4f} test_acc={test_correct / test_x.shape[0]:.4f} "
               f"version={torch.__version__} params={params}", flush=True)
 
 
