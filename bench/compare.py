@@ -168,9 +168,7 @@ def main():
                     line += f"   torch {versions[name]} {t:7.3f} s   speed-up {t / f:5.2f}x"
                 summary.append(line)
             gflop = float(results[fovea][0]["train_gflop"])
-            # The best any run reached: the FMA loop is short, and a busy neighbour only lowers it.
-            peak = max(peaks) if peaks else float("nan")
-            table.append((model, threads, med, gflop, peak, int(params[fovea])))
+            table.append((model, threads, med, gflop, peaks, int(params[fovea])))
     print(f"\nmedians over {args.rounds * (args.epochs - 1)} epochs each:")
     print("\n".join(summary), flush=True)
 
@@ -185,7 +183,13 @@ def main():
     print(f"\ntraining epoch ({images:,} images), medians; speed-up = PyTorch's time / {fovea}'s; "
           f"peak: bench_epoch's FMA loop, same threads, same runs:")
     print(head)
-    for model, threads, med, gflop, peak, params in table:
+    # The peak for a thread count: the best any of its runs reached, all models together (the FMA
+    # loop is short, and a busy neighbour only lowers it).
+    best = {}
+    for _, threads, _, _, peaks, _ in table:
+        best[threads] = max(peaks + [best.get(threads, float("nan"))], key=lambda p: -1 if p != p else p)
+    for model, threads, med, gflop, _, params in table:
+        peak = best[threads]
         f = med[fovea]["train_s"]
         line = f"{model:7s} {params:9d} {gflop:11.1f} {threads:7d} {f:9.3f}"
         if base in med:
