@@ -2,12 +2,22 @@
 // normalised tensors (the same protocol as bench/pytorch_epoch.py). Prints one line of
 // `key=value` pairs per measurement, for bench/compare.py.
 //
-//   bench_epoch --data DIR [--threads 2] [--epochs 2] [--profile 1] [--batch-size 128]
-//               [--model NAME | --model-file F] [--precision fp32|bf16]
+//   bench_epoch --data DIR [--threads 2] [--epochs 2] [--profile 1] [--peak 1] [--batch-size 128]
+//               [--model NAME | --model-file F] [--train-images N] [--precision fp32|bf16]
+//
+// --train-images N trains each epoch on the first N images of its shuffled order (all 60,000 by
+// default), for networks whose full epoch takes minutes on a small machine.
 //
 // --model trains one of models/registry.hpp's networks instead of the seed's, --model-file one
-// described in text (models/model_file.hpp); their FLOPs are counted from their Conv2d and Linear
-// layers on one forward.
+// described in text (models/model_file.hpp, e.g. bench/models/wide_cnn.txt). Whichever model
+// runs, its FLOPs are counted from its Conv2d and Linear layers on one forward (forward hooks
+// see each layer's weights and output shape), and each epoch's line carries the training
+// epoch's GFLOP (train_gflop=) and the model's parameter count (params=), so compare.py turns
+// the epoch time into GFLOP/s and checks that PyTorch built the same network.
+//
+// With --peak 1, the machine's FP32 peak is measured after the epochs, with the same thread
+// count, and printed as one line `peak_gflops=X threads=T loop=NAME` (compare.py reports each
+// model's share of it).
 //
 // With --profile 1, one more training epoch runs under the profiler and a table shows where it
 // goes: each layer's forward and backward, the loss, the optimizer step and the batch gathering.
@@ -55,14 +65,12 @@ void gather(const Tensor& x, const std::vector<int64_t>& y, const std::vector<in
   }
 }
 
-// Multiply-adds per image in the seed CNN's forward pass: conv1, conv2, fc1, fc2.
-constexpr double kForwardMacs = 16.0 * 28 * 28 * 9 * 1 + 32.0 * 14 * 14 * 9 * 16 + 1568.0 * 128 + 128.0 * 10;
-// Training: forward, input gradients (none for conv1's input) and weight gradients, 2 FLOP per MAC.
-constexpr double kTrainFlopsPerImage = 2.0 * (3.0 * kForwardMacs - 16.0 * 28 * 28 * 9);
-
-// The same count for any model: each Conv2d's and Linear's multiply-adds per image (weights times
-// output positions), seen by forward hooks on one image; the first layer's input gradient is not
-// computed, as above.
+// FLOPs to train on one image, for any model: each Conv2d's and Linear's multiply-adds per image
+// (weights times output positions, so groups, stride and padding are all accounted for), seen by
+// forward hooks on one image, counted three times (forward, input gradient, weight gradient) at
+// 2 FLOP per multiply-add, less the first layer's input gradient, which nothing needs. Bias adds,
+// activations, pooling and the loss are left out, as is usual. For the seed's CNN this is
+// 2 * (3 * (16*28*28*9 + 32*14*14*9*16 + 1568*128 + 128*10) - 16*28*28*9) = 7.08 MFLOP.
 double train_flops_per_image(nn::Module& model) {
   std::vector<double> macs;
   std::vector<nn::RemovableHandle> hooks;
@@ -182,12 +190,17 @@ int main(int argc, char** argv) try {
   int64_t batch = 128;
   std::string model_file, model_name = models::kDefaultModel;
   Precision precision = Precision::fp32;  // bf16: as fovea train --precision bf16
+  int peak = 0;
+  int64_t train_images = 0;
+  if (argc % 2 == 0) throw ValueError(std::string("bench_epoch: flag ") + argv[argc - 1] + " needs a value");
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--data") root = argv[i + 1];
     else if (flag == "--threads") threads = std::stoi(argv[i + 1]);
     else if (flag == "--epochs") epochs = std::stoi(argv[i + 1]);
     else if (flag == "--profile") profile = std::stoi(argv[i + 1]);
+    else if (flag == "--peak") peak = std::stoi(argv[i + 1]);
+    else if (flag == "--train-images") train_images = std::stoll(argv[i + 1]);
     else if (flag == "--model-file") model_file = argv[i + 1];
     else if (flag == "--model") model_name = argv[i + 1];
     else if (flag == "--batch-size") batch = std::stoll(argv[i + 1]);
@@ -206,20 +219,21 @@ int main(int argc, char** argv) try {
   const nn::ModulePtr model_ptr =
       model_file.empty() ? models::create_model(model_name) : models::read_model_file(model_file).model;
   nn::Module& model = *model_ptr;
-  const bool seed_cnn = model_file.empty() && model_name == models::kDefaultModel;
-  const double train_flops_per_image = seed_cnn ? kTrainFlopsPerImage : ::train_flops_per_image(model);
+  const double train_flops_per_image = ::train_flops_per_image(model);
+  int64_t params = 0;
+  for (const Tensor& p : model.parameters()) params += p.numel();
   optim::SGD sgd(model.parameters(), {.lr = 1e-3, .momentum = 0.95});
   Generator gen(0);
-  const int64_t n = train_x.size(0);
-  std::vector<int64_t> order(n);
+  const int64_t n = train_images > 0 ? std::min(train_images, train_x.size(0)) : train_x.size(0);
+  std::vector<int64_t> order(train_x.size(0));
   std::vector<double> train_times;
   Tensor bx;
   Tensor by;
   for (int e = 0; e < epochs + profile; ++e) {
     const bool profiling = e >= epochs;
     profiler::enable(profiling);
-    for (int64_t i = 0; i < n; ++i) order[i] = i;
-    for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[gen.below(i + 1)]);
+    for (int64_t i = 0; i < train_x.size(0); ++i) order[i] = i;
+    for (int64_t i = train_x.size(0) - 1; i > 0; --i) std::swap(order[i], order[gen.below(i + 1)]);
     model.train();
     train::MetricsAccumulator train_metrics;
     auto t0 = std::chrono::steady_clock::now();
@@ -277,11 +291,18 @@ int main(int argc, char** argv) try {
     }
     double eval_s = seconds_since(t0);
     if (e > 0) train_times.push_back(train_s);  // epoch 0 pays for warm-up
-    std::printf("impl=fovea threads=%d epoch=%d train_s=%.4f eval_s=%.4f train_acc=%.4f test_acc=%.4f isa=%s "
-                "precision=%s\n",
-                threads, e, train_s, eval_s, train_metrics.result().accuracy, test_metrics.result().accuracy, cpu_isa(),
-                precision_name(effective_precision()));
+    std::printf(
+        "impl=fovea threads=%d epoch=%d train_s=%.4f eval_s=%.4f train_acc=%.4f test_acc=%.4f isa=%s "
+        "train_gflop=%.4f params=%lld precision=%s\n",
+        threads, e, train_s, eval_s, train_metrics.result().accuracy, test_metrics.result().accuracy, cpu_isa(),
+        train_flops_per_image * double(n) / 1e9, static_cast<long long>(params), precision_name(effective_precision()));
     std::fflush(stdout);
+  }
+  if (peak && !profile) {
+    const PeakLoop loop = widest_peak_loop();
+    std::string name = loop.name;
+    std::replace(name.begin(), name.end(), ' ', '_');
+    std::printf("peak_gflops=%.2f threads=%d loop=%s\n", measure_peak_gflops(loop, threads), threads, name.c_str());
   }
   if (profile) {
     const PeakLoop loop = widest_peak_loop();

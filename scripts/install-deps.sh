@@ -2,7 +2,8 @@
 # Installs everything fovea needs from Debian 12's packages. Idempotent: when all are present it
 # returns without touching apt.
 #   --package  adds what `cpack -G DEB` needs (dpkg-shlibdeps computes the .deb's Depends)
-#   --bench    adds PyTorch, used only by the benchmarks' comparison
+#   --bench    adds PyTorch, used only by the benchmarks' comparison, and python3-venv, with which
+#              bench/install-pypi-torch.sh puts PyPI's current PyTorch into build/venv-torch
 #   --onnx-check  adds ONNX's and OpenCV's Python modules, for tests/parity/check_onnx.py
 #   --qemu     adds qemu-user, to run the tests on an emulated AVX2-only CPU (scripts/test-haswell.sh)
 #   --fresh-machine  adds debootstrap, for scripts/check-fresh-machine.sh
@@ -33,7 +34,7 @@ packages=(
 for flag in "$@"; do
   case "$flag" in
     --package) packages+=(dpkg-dev file) ;;                     # dpkg-shlibdeps, and `file` that CPack's DEB generator calls
-    --bench) packages+=(python3-torch python3-torchvision) ;;   # PyTorch, to compare against in bench/
+    --bench) packages+=(python3-torch python3-torchvision python3-venv) ;;   # PyTorch, to compare against in bench/
     --onnx-check) packages+=(python3-onnx python3-opencv) ;;    # onnx.checker and cv2.dnn, to run fovea export's output
     --qemu) packages+=(qemu-user) ;;                            # qemu-x86_64 -cpu Haswell
     --fresh-machine) packages+=(debootstrap) ;;                 # a minimal Debian 12 root to set up in
