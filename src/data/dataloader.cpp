@@ -1,6 +1,8 @@
+#include "fovea/data/dataloader.hpp"
+
 #include <pthread.h>
 #include <sched.h>
-#include "fovea/data/dataloader.hpp"
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -76,7 +78,15 @@ class DataLoader::Pass {
       return true;
     }
     std::unique_lock<std::mutex> lock(mutex_);
-    ready_.wait(lock, [this] { return done_.count(consumed_) > 0 || failed_at_ <= consumed_; });
+    auto ready = [this] { return done_.count(consumed_) > 0 || failed_at_ <= consumed_; };
+    if (!ready()) {
+      // Idle-priority workers run only on cycles nobody else wants; on a machine busy with other
+      // programs that can be none at all, and the consumer would wait on them for ever. While it
+      // waits, they run at normal priority.
+      set_worker_priority(/*idle=*/false);
+      ready_.wait(lock, ready);
+      set_worker_priority(/*idle=*/true);
+    }
     auto it = done_.find(consumed_);
     if (it == done_.end()) {
       consumed_ = batches_;  // the pass cannot go on
@@ -95,14 +105,24 @@ class DataLoader::Pass {
  private:
   bool background() const { return options_.prefetch > 0 && options_.num_workers > 0; }
 
+  // Workers run on idle cycles only (SCHED_IDLE): a worker that took a time slice from one of the
+  // compute team's threads would hold every thread of that parallel region at its barrier,
+  // costing the team more than the worker gains. When the consumer has to wait for a batch, the
+  // workers are lifted to normal priority until it arrives (advance()), so data is never starved
+  // by other programs, only never favoured over the consumer's own work. Best effort: a refused
+  // change leaves a worker as it was. Called with the mutex held.
+  void set_worker_priority(bool idle) {
+    if (!options_.idle_priority_workers) return;
+    sched_param param{};
+    for (pid_t tid : worker_tids_) sched_setscheduler(tid, idle ? SCHED_IDLE : SCHED_OTHER, &param);
+  }
+
   void work() {
-    // Workers run on idle cycles only (SCHED_IDLE): a worker that took a time slice from one
-    // of the compute team's threads would hold every thread of that parallel region at its
-    // barrier, costing the team more than the worker gains. When no core is idle the consumer
-    // waits for its batch, which idles a core; so data is never starved, only never favoured.
     if (options_.idle_priority_workers) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      worker_tids_.push_back(gettid());
       sched_param idle{};
-      pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);  // best effort: a refusal leaves the default
+      sched_setscheduler(0, SCHED_IDLE, &idle);
     }
     for (;;) {
       int64_t b;
@@ -185,6 +205,7 @@ class DataLoader::Pass {
   // Written under the mutex (so waiters cannot miss it), read without it between samples.
   std::atomic<bool> stop_{false};
   std::vector<std::thread> workers_;
+  std::vector<pid_t> worker_tids_;  // the workers' kernel thread ids, for their scheduling policy
 };
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
