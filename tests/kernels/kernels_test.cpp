@@ -442,7 +442,7 @@ TEST(KernelRandom, PhiloxUniformMatchesReferenceOnAnyThreadCount) {
 // the neighbouring elements' correlation are those of independent uniforms, within 5 sigma.
 TEST(KernelRandom, PhiloxUniformStatistics) {
   const int64_t n = 1 << 20;
-  std::vector<float> u(size_t(n));
+  std::vector<float> u(static_cast<size_t>(n));
   cpu::philox_uniform(n, 42, u.data());
   double sum = 0.0, lag = 0.0;
   for (int64_t i = 0; i < n; ++i) {
