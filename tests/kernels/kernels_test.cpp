@@ -481,7 +481,7 @@ TEST(KernelRandom, GeneratorPhiloxFollowsTheGeneratorState) {
   EXPECT_EQ(first, expected);
 }
 
- (its refill is the kernel above): same stream as the
+// fovea's Generator writes MT19937-64 out (its refill is the kernel above): same stream as the
 // standard's engine, whose 10000th value the standard fixes.
 TEST(KernelRandom, GeneratorIsStdMt19937_64) {
   for (uint64_t seed : {uint64_t(0), uint64_t(5489), uint64_t(42), ~uint64_t(0)}) {
