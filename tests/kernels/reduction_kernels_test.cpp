@@ -3,6 +3,7 @@
 // with NaN and ties, and bitwise independence from the thread count.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -337,6 +338,8 @@ TEST(KernelOptim, FusedAdamAndRMSpropAreTheReferenceUpdate) {
       EXPECT_EQ(v1[i], v2[i]) << "Adam parameter " << i << ", " << threads << " threads";
     }
     // RMSprop over the same tensors (m: square_avg, v: grad_avg, x: momentum buffer).
+    for (auto* state : {&m1, &m2, &v1, &v2, &x1, &x2})
+      for (auto& t : *state) std::fill(t.begin(), t.end(), 0.0f);  // torch starts them at zeros
     for (int t = 1; t <= 3; ++t) {
       std::vector<RMSpropParam> work;
       for (size_t i = 0; i < kSeedSizes.size(); ++i) {
