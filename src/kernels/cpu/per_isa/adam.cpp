@@ -17,7 +17,7 @@ constexpr int64_t kParallelThreshold = 1 << 15;
 
 namespace {
 // Elements [begin, end) of one parameter: the loop both entry points run.
-inline void adam_range(const AdamParam& q, int64_t begin, int64_t end) {
+inline void adam_range(const AdamParam& q, int64_t begin, int64_t end) noexcept {
   float *w = q.weight, *m = q.exp_avg, *v = q.exp_avg_sq, *vmax = q.max_exp_avg_sq;
   const float* g = q.grad;
   const AdamStep& h = q.step;

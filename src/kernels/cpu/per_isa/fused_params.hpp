@@ -9,7 +9,7 @@
 // Calls update(params[i], lo, hi) for the pieces [lo, hi) of each parameter that fall in elements
 // [begin, end) of the concatenation. P has an `n` (its element count).
 template <typename P, typename F>
-inline void fused_span(int64_t count, const P* params, int64_t begin, int64_t end, F update) {
+inline void fused_span(int64_t count, const P* params, int64_t begin, int64_t end, F update) noexcept {
   int64_t offset = 0;
   for (int64_t i = 0; i < count && offset < end; offset += params[i].n, ++i) {
     const int64_t lo = begin > offset ? begin - offset : 0;
@@ -21,7 +21,7 @@ inline void fused_span(int64_t count, const P* params, int64_t begin, int64_t en
 // The whole step: one thread below `threshold` elements in all (no region at all), else one
 // parallel region whose thread t takes the t-th share, starting on a 64-byte line.
 template <typename P, typename F>
-inline void fused_update(int64_t count, const P* params, int64_t threshold, F update) {
+inline void fused_update(int64_t count, const P* params, int64_t threshold, F update) noexcept {
   int64_t total = 0;
   for (int64_t i = 0; i < count; ++i) total += params[i].n;
   if (total <= threshold) {

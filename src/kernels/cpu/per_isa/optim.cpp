@@ -15,7 +15,7 @@ constexpr int64_t kParallelThreshold = 1 << 15;
 
 // torch.optim.SGD on elements [begin, end) of one parameter. The one loop both entry points run,
 // so the fused step rounds exactly as the per-parameter one.
-inline void sgd_range(const SgdParam& q, int64_t begin, int64_t end) {
+inline void sgd_range(const SgdParam& q, int64_t begin, int64_t end) noexcept {
   float* w = q.weight;
   const float* g = q.grad;
   const float lr = q.lr, decay = q.weight_decay;

@@ -19,7 +19,7 @@ namespace {
 // Elements [begin, end) of one parameter: the loop both entry points run. Same operations in the
 // same order as torch.optim.RMSprop (single-tensor): addcmul's value * t1 * t2, addcdiv's
 // value * t1 / t2, add_(x, alpha) as self + alpha * x.
-inline void rmsprop_range(const RMSpropParam& q, int64_t begin, int64_t end) {
+inline void rmsprop_range(const RMSpropParam& q, int64_t begin, int64_t end) noexcept {
   float *w = q.weight, *sq = q.square_avg, *ga = q.grad_avg, *buf = q.momentum_buffer;
   const float* g = q.grad;
   const RMSpropStep& h = q.step;
