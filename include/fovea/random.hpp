@@ -1,6 +1,7 @@
 #pragma once
-// One global generator, seeded by manual_seed, drives initialisation, dropout and (unless given
-// its own seed) data shuffling, so one seed fixes a run. MT19937-64 (std::mt19937_64's stream,
+// One global generator, seeded by manual_seed, drives initialisation, dropout (through the key of
+// a counter-based stream, fill_uniform_philox) and (unless given its own seed) data shuffling, so
+// one seed fixes a run. MT19937-64 (std::mt19937_64's stream,
 // bit for bit) plus our own conversion to floats keeps the stream identical on every platform
 // and standard library.
 #include <cstdint>
@@ -21,6 +22,12 @@ class Generator {
   float uniform(float low, float high) { return low + (high - low) * uniform(); }
   // n draws of uniform() in order into out (dropout's masks): the same values as n calls.
   void fill_uniform(float* out, int64_t n);
+  // n uniforms on [0, 1) for dropout's masks, counter-based: one next_u64() draw keys a
+  // Philox4x32-10 stream (the generator of cuRAND and of PyTorch's CUDA dropout) and out[i] is
+  // that stream's element i. So each value depends on (seed, draws so far, i) only: computed in
+  // vectors and on any number of threads with the same result, and the generator's state (one
+  // draw further) is all a checkpoint needs to replay it. Not the values fill_uniform gives.
+  void fill_uniform_philox(float* out, int64_t n);
   float normal();  // Box-Muller
   // Uniform integer in [0, n).
   uint64_t below(uint64_t n);

@@ -61,11 +61,40 @@ struct AdamStep {
   float param_scale = 1.0f;
 };
 
+// One parameter of a fused torch.optim.SGD step (sgd_update_fused): its n elements and its
+// group's hyperparameters. `buffer` is the momentum buffer (ignored when momentum == 0), `first`
+// when that buffer is new and is set to the gradient.
+struct SgdParam {
+  int64_t n;
+  float* weight;
+  const float* grad;
+  float* buffer;
+  float lr, momentum, dampening, weight_decay;
+  bool nesterov, first;
+};
+
 // The scalars of one torch.optim.RMSprop step. one_minus_alpha is 1 - alpha in double, rounded
 // once (as torch rounds the Python float), not 1.0f - alpha.
 struct RMSpropStep {
   float lr, alpha, one_minus_alpha, eps, weight_decay, momentum;
   bool centered;
+};
+
+// One parameter of a fused Adam or RMSprop step (adam_update_fused, rmsprop_update_fused): its n
+// elements, its state (null where adam_update / rmsprop_update take null) and its step's scalars.
+struct AdamParam {
+  int64_t n;
+  float* weight;
+  const float* grad;
+  float *exp_avg, *exp_avg_sq, *max_exp_avg_sq;
+  AdamStep step;
+};
+struct RMSpropParam {
+  int64_t n;
+  float* weight;
+  const float* grad;
+  float *square_avg, *grad_avg, *momentum_buffer;
+  RMSpropStep step;
 };
 
 }  // namespace fovea::kernels

@@ -23,7 +23,9 @@ Tensor dropout(const Tensor& input_, float p, bool training) {
   // The mask holds 0 or 1/(1-p): backward is one multiply. p == 1 zeroes everything (PyTorch too).
   auto mask = std::make_shared<std::vector<float>>(n);
   const float scale = p == 1.0f ? 0.0f : 1.0f / (1.0f - p);
-  default_generator().fill_uniform(mask->data(), n);  // one draw per element, in order: the seed fixes the mask
+  // Counter-based draws (Philox, keyed by one draw of the generator): vectorised, and the mask
+  // depends on the seed and the draws before, not on the thread count.
+  default_generator().fill_uniform_philox(mask->data(), n);
   kernels::cpu::dropout_forward(n, input.data(), p, scale, mask->data(), out.data());
   if (needs_graph({&input})) {
     record(out, "DropoutBackward", {input}, [mask](const Tensor& g) {
@@ -46,11 +48,11 @@ Tensor dropout2d(const Tensor& input, float p, bool training) {
               "dropout2d: expected a 4-D [N, C, H, W] (or, as torch 1.13, a 3-D [N, C, L]) input, got shape ",
               to_string(input.shape()));
   if (!training || p == 0.0f) return input;
-  // One draw per (n, c), in order, the same per-element rule as dropout's kernel: a channel is
+  // One draw per (n, c), as dropout's, the same per-element rule as dropout's kernel: a channel is
   // dropped when its draw is below p, the others scaled by 1/(1-p).
   const int64_t n = input.size(0), c = input.size(1);
   Tensor mask = Tensor::empty({n, c});
-  default_generator().fill_uniform(mask.data(), n * c);
+  default_generator().fill_uniform_philox(mask.data(), n * c);
   const float scale = p == 1.0f ? 0.0f : 1.0f / (1.0f - p);
   // dropout's kernel turns the draws into the mask (0 or scale) in place; its product with ones
   // is not needed, only the mask.

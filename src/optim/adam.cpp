@@ -2,6 +2,7 @@
 // gradient (kernels::AdamStep::param_scale) instead of adding an L2 term to it.
 #include <cmath>
 #include <type_traits>
+#include <vector>
 
 #include "fovea/error.hpp"
 #include "fovea/optim/optimizer.hpp"
@@ -37,6 +38,8 @@ AdamFamily<Options>::AdamFamily(std::vector<Group> groups)
 
 template <typename Options>
 void AdamFamily<Options>::step() {
+  std::vector<kernels::AdamParam> work;
+  work.reserve(this->params_.size());
   for (size_t i = 0; i < this->params_.size(); ++i) {
     Tensor& p = this->params_[i];
     Tensor grad = p.grad();
@@ -61,10 +64,16 @@ void AdamFamily<Options>::step() {
                               static_cast<float>(o.lr / (1.0 - std::pow(o.beta1, t))),
                               static_cast<float>(std::sqrt(1.0 - std::pow(o.beta2, t)))};
     if constexpr (kDecoupled<Options>) scalars.param_scale = static_cast<float>(1.0 - o.lr * o.weight_decay);
-    kernels::cpu::adam_update(p.numel(), p.data(), grad.data(), exp_avg_[i].data(), exp_avg_sq_[i].data(),
-                              o.amsgrad ? max_exp_avg_sq_[i].data() : nullptr, scalars);
-    fovea::detail::bump_version(p);  // an in-place write, as PyTorch's p.addcdiv_: caches keyed on it see it
+    work.push_back({p.numel(), p.data(), grad.data(), exp_avg_[i].data(), exp_avg_sq_[i].data(),
+                    o.amsgrad ? max_exp_avg_sq_[i].data() : nullptr, scalars});
   }
+  if (work.empty()) return;
+  // One fused update over every parameter with a gradient (sgd.cpp says why); elementwise, so the
+  // per-parameter update's result, bit for bit.
+  kernels::cpu::adam_update_fused(static_cast<int64_t>(work.size()), work.data());
+  for (Tensor& p : this->params_)
+    if (p.grad().defined())
+      fovea::detail::bump_version(p);  // an in-place write, as PyTorch's p.addcdiv_: caches keyed on it see it
 }
 
 template <typename Options>

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <vector>
 
 #include "fovea/error.hpp"
 #include "fovea/optim/optimizer.hpp"
@@ -26,6 +27,8 @@ RMSprop::RMSprop(std::vector<Group> groups)
 }
 
 void RMSprop::step() {
+  std::vector<kernels::RMSpropParam> work;
+  work.reserve(params_.size());
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor& p = params_[i];
     Tensor grad = p.grad();
@@ -43,11 +46,16 @@ void RMSprop::step() {
                                        static_cast<float>(1.0 - o.alpha),  static_cast<float>(o.eps),
                                        static_cast<float>(o.weight_decay), static_cast<float>(o.momentum),
                                        o.centered};
-    kernels::cpu::rmsprop_update(p.numel(), p.data(), grad.data(), square_avg_[i].data(),
-                                 o.centered ? grad_avg_[i].data() : nullptr,
-                                 o.momentum > 0.0 ? momentum_buffer_[i].data() : nullptr, scalars);
-    fovea::detail::bump_version(p);  // an in-place write, as PyTorch's p.addcdiv_: caches keyed on it see it
+    work.push_back({p.numel(), p.data(), grad.data(), square_avg_[i].data(),
+                    o.centered ? grad_avg_[i].data() : nullptr,
+                    o.momentum > 0.0 ? momentum_buffer_[i].data() : nullptr, scalars});
   }
+  if (work.empty()) return;
+  // One fused update over every parameter with a gradient (sgd.cpp says why).
+  kernels::cpu::rmsprop_update_fused(static_cast<int64_t>(work.size()), work.data());
+  for (Tensor& p : params_)
+    if (p.grad().defined())
+      fovea::detail::bump_version(p);  // an in-place write, as PyTorch's p.addcdiv_: caches keyed on it see it
 }
 
 std::vector<Optimizer::Slot> RMSprop::slots() const {

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <vector>
 
 #include "fovea/error.hpp"
 #include "fovea/optim/optimizer.hpp"
@@ -20,6 +21,12 @@ SGD::SGD(std::vector<Group> groups) : GroupedOptimizer(std::move(groups)), buffe
 }
 
 void SGD::step() {
+  // Every parameter with a gradient in one fused update: one parallel region for the whole step,
+  // not one per tensor (most of the seed model's tensors are too small to be worth a fork, the
+  // fork of the one that is cost more than the arithmetic of the others). Elementwise, so the
+  // result is the per-parameter update's, bit for bit.
+  std::vector<kernels::SgdParam> work;
+  work.reserve(params_.size());
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor& p = params_[i];
     Tensor grad = p.grad();
@@ -29,10 +36,14 @@ void SGD::step() {
                 dampening = static_cast<float>(o.dampening), decay = static_cast<float>(o.weight_decay);
     const bool first = momentum != 0.0f && !buffers_[i].defined();
     if (first) buffers_[i] = Tensor::empty(p.shape());
-    kernels::cpu::sgd_update(p.numel(), p.data(), grad.data(), momentum != 0.0f ? buffers_[i].data() : nullptr, lr,
-                             momentum, dampening, decay, o.nesterov, first);
-    fovea::detail::bump_version(p);  // an in-place write, as PyTorch's p.add_: caches keyed on it see it
+    work.push_back({p.numel(), p.data(), grad.data(), momentum != 0.0f ? buffers_[i].data() : nullptr, lr, momentum,
+                    dampening, decay, o.nesterov, first});
   }
+  if (work.empty()) return;
+  kernels::cpu::sgd_update_fused(static_cast<int64_t>(work.size()), work.data());
+  for (size_t i = 0; i < params_.size(); ++i)
+    if (params_[i].grad().defined())
+      fovea::detail::bump_version(params_[i]);  // an in-place write, as PyTorch's p.add_: caches keyed on it see it
 }
 
 std::vector<Optimizer::Slot> SGD::slots() const {

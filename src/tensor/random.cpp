@@ -21,6 +21,11 @@ void Generator::fill_uniform(float* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] = uniform();
 }
 
+void Generator::fill_uniform_philox(float* out, int64_t n) {
+  const uint64_t key = next_u64();  // drawn even when n == 0: a call always moves the state on
+  kernels::cpu::philox_uniform(n, key, out);
+}
+
 void Generator::refill() {
   kernels::cpu::mt19937_64_refill(state_);
   index_ = 0;

@@ -1,12 +1,14 @@
 // Tensor basics and the autograd engine's contract: accumulation, zero_grad, NoGradGuard, freeing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "fovea/autograd.hpp"
 #include "fovea/error.hpp"
 #include "fovea/ops.hpp"
 #include "fovea/random.hpp"
+#include "fovea/threads.hpp"
 
 using namespace fovea;
 
@@ -107,6 +109,32 @@ TEST(Ops, BadShapesNameBothShapes) {
   EXPECT_THROW(cross_entropy(zeros({2, 3}), tensor({0.0f, 1.0f})), TypeError);
   EXPECT_THROW(max_pool2d(zeros({1, 1, 4, 4}), {2, 2}, {2, 2}, {2, 2}), ValueError);
   EXPECT_THROW(dropout(zeros({2}), 1.5f, true), ValueError);
+}
+
+// Dropout's mask comes from a counter-based stream: the same seed gives the same mask whatever
+// the thread count, and p = 1 drops everything (NaN stays NaN, as in PyTorch).
+TEST(Ops, DropoutMaskDependsOnTheSeedNotTheThreadCount) {
+  const int threads_before = get_num_threads();
+  Tensor x = ones({300000});  // past the kernel's threading threshold
+  std::vector<float> first;
+  for (int threads : {1, 2, 4}) {
+    set_num_threads(threads);
+    manual_seed(11);
+    std::vector<float> y = dropout(x, 0.5f, true).to_vector();
+    if (first.empty())
+      first = y;
+    else
+      EXPECT_EQ(y, first) << threads << " threads";
+  }
+  set_num_threads(threads_before);
+  manual_seed(12);
+  EXPECT_NE(dropout(x, 0.5f, true).to_vector(), first);
+  const int64_t kept = std::count_if(first.begin(), first.end(), [](float v) { return v != 0.0f; });
+  EXPECT_NEAR(double(kept) / 300000.0, 0.5, 5.0 * std::sqrt(0.25 / 300000.0));
+  Tensor nan_in = full({3}, std::nanf(""));
+  for (float v : dropout(nan_in, 1.0f, true).to_vector()) EXPECT_TRUE(std::isnan(v));
+  for (float v : dropout(ones({100}), 1.0f, true).to_vector()) EXPECT_EQ(v, 0.0f);
+  EXPECT_EQ(dropout(ones({100}), 0.0f, true).to_vector(), ones({100}).to_vector());
 }
 
 TEST(Ops, DropoutScalesSurvivorsAndIsIdentityInEval) {

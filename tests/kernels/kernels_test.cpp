@@ -397,6 +397,90 @@ TEST(KernelRandom, Mt19937RefillMatchesReference) {
   }
 }
 
+// Philox4x32-10's known answers (Random123's kat_vectors).
+TEST(KernelRandom, PhiloxKnownAnswers) {
+  struct Case {
+    uint32_t counter[4], key[2], expected[4];
+  };
+  const Case cases[] = {
+      {{0, 0, 0, 0}, {0, 0}, {0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u}},
+      {{~0u, ~0u, ~0u, ~0u}, {~0u, ~0u}, {0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu}},
+      {{0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u},
+       {0xa4093822u, 0x299f31d0u},
+       {0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u}}};
+  for (const Case& c : cases) {
+    uint32_t out[4];
+    ref::philox4x32_10(c.counter, c.key, out);
+    for (int w = 0; w < 4; ++w) EXPECT_EQ(out[w], c.expected[w]) << "word " << w << " of counter " << c.counter[0];
+  }
+  // The kernel's element 16w + j of chunk 0 is word w of block j: block 0 under key 0 is the first case.
+  std::vector<float> u(64);
+  cpu::philox_uniform(64, 0, u.data());
+  for (int w = 0; w < 4; ++w) EXPECT_EQ(u[size_t(16 * w)], float(cases[0].expected[w] >> 8) / 16777216.0f);
+}
+
+// Every variant, every length (whole chunks, tails, the threaded path), every thread count: the
+// reference's values, bit for bit.
+TEST(KernelRandom, PhiloxUniformMatchesReferenceOnAnyThreadCount) {
+  const int threads_before = get_num_threads();
+  for (int64_t n : {int64_t(0), int64_t(1), int64_t(63), int64_t(64), int64_t(65), int64_t(16384),
+                    int64_t(1 << 17) + 37})
+    for (uint64_t key : {uint64_t(0), uint64_t(0x123456789abcdefULL), ~uint64_t(0)}) {
+      std::vector<float> expected(size_t(n) + 1, -1.0f);
+      ref::philox_uniform(n, key, expected.data());
+      for (int threads : {1, 2, 3}) {
+        set_num_threads(threads);
+        std::vector<float> got(size_t(n) + 1, -1.0f);  // one past the end: left alone
+        cpu::philox_uniform(n, key, got.data());
+        ASSERT_EQ(got, expected) << "n " << n << ", key " << key << ", " << threads << " threads";
+      }
+    }
+  set_num_threads(threads_before);
+}
+
+// Uniform on [0, 1): the mean, the fraction below a few thresholds (dropout's keep rate) and
+// the neighbouring elements' correlation are those of independent uniforms, within 5 sigma.
+TEST(KernelRandom, PhiloxUniformStatistics) {
+  const int64_t n = 1 << 20;
+  std::vector<float> u(static_cast<size_t>(n));
+  cpu::philox_uniform(n, 42, u.data());
+  double sum = 0.0, lag = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    ASSERT_GE(u[size_t(i)], 0.0f);
+    ASSERT_LT(u[size_t(i)], 1.0f);
+    sum += u[size_t(i)];
+    if (i > 0) lag += (u[size_t(i)] - 0.5) * (u[size_t(i - 1)] - 0.5);
+  }
+  EXPECT_NEAR(sum / double(n), 0.5, 5.0 * std::sqrt(1.0 / 12.0 / double(n)));
+  EXPECT_NEAR(lag / double(n - 1), 0.0, 5.0 * (1.0 / 12.0) / std::sqrt(double(n)));
+  for (double p : {0.1, 0.5, 0.9}) {
+    const auto below = std::count_if(u.begin(), u.end(), [p](float v) { return v < float(p); });
+    EXPECT_NEAR(double(below) / double(n), p, 5.0 * std::sqrt(p * (1.0 - p) / double(n))) << "p " << p;
+  }
+}
+
+// The generator keys one Philox stream per call with one draw: reproducible from the seed, a new
+// stream each call, and a saved state replays it.
+TEST(KernelRandom, GeneratorPhiloxFollowsTheGeneratorState) {
+  Generator a(9), b(9);
+  std::vector<float> first(1000), again(1000), second(1000);
+  a.fill_uniform_philox(first.data(), 1000);
+  b.fill_uniform_philox(again.data(), 1000);
+  EXPECT_EQ(first, again);
+  const std::string state = a.get_state();
+  a.fill_uniform_philox(second.data(), 1000);
+  EXPECT_NE(first, second);
+  Generator c(1);
+  c.set_state(state);
+  c.fill_uniform_philox(again.data(), 1000);
+  EXPECT_EQ(again, second);
+  EXPECT_EQ(a.next_u64(), c.next_u64());  // each call moved the state by one draw
+  std::vector<float> expected(1000);
+  Generator d(9);
+  ref::philox_uniform(1000, d.next_u64(), expected.data());
+  EXPECT_EQ(first, expected);
+}
+
 // fovea's Generator writes MT19937-64 out (its refill is the kernel above): same stream as the
 // standard's engine, whose 10000th value the standard fixes.
 TEST(KernelRandom, GeneratorIsStdMt19937_64) {

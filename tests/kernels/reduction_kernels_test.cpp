@@ -3,6 +3,7 @@
 // with NaN and ties, and bitwise independence from the thread count.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -267,6 +268,93 @@ TEST(KernelOptim, RMSpropMatchesReferenceBitForBit) {
         EXPECT_EQ(std::memcmp(w1.data(), w2.data(), n * sizeof(float)), 0)
             << "centered " << centered << " momentum " << momentum << " decay " << decay;
       }
+}
+
+// The fused steps (one parallel region for many parameters, a thread's share cutting through
+// them anywhere) give each parameter exactly what its own update gives, on any thread count.
+// Sizes: the seed model's 8 tensors, whose 206,922 elements in all are worth threads.
+const std::vector<int64_t> kSeedSizes = {144, 16, 4608, 32, 200704, 128, 1280, 10};
+
+TEST(KernelOptim, FusedSgdIsThePerParameterUpdate) {
+  const int threads_before = get_num_threads();
+  for (int threads : {1, 2, 3})
+    for (bool nesterov : {false, true}) {
+      set_num_threads(threads);
+      std::vector<std::vector<float>> w1, w2, b1, b2, g;
+      for (size_t i = 0; i < kSeedSizes.size(); ++i) {
+        g.push_back(random_vector(kSeedSizes[i], 30 + int(i)));
+        w1.push_back(random_vector(kSeedSizes[i], 50 + int(i)));
+        w2.push_back(w1.back());
+        b1.emplace_back(size_t(kSeedSizes[i]), 0.0f);
+        b2.emplace_back(size_t(kSeedSizes[i]), 0.0f);
+      }
+      for (int t = 0; t < 3; ++t) {
+        std::vector<SgdParam> work;
+        for (size_t i = 0; i < kSeedSizes.size(); ++i) {
+          // Every other parameter without momentum, and each with its own rate and decay.
+          const float momentum = i % 2 ? 0.0f : 0.9f, lr = 0.01f * float(i + 1), decay = i % 3 ? 1e-4f : 0.0f;
+          const bool nest = nesterov && momentum != 0.0f;
+          work.push_back({kSeedSizes[i], w1[i].data(), g[i].data(), b1[i].data(), lr, momentum, 0.0f, decay, nest,
+                          t == 0});
+          cpu::sgd_update(kSeedSizes[i], w2[i].data(), g[i].data(), b2[i].data(), lr, momentum, 0.0f, decay, nest,
+                          t == 0);
+        }
+        cpu::sgd_update_fused(int64_t(work.size()), work.data());
+      }
+      for (size_t i = 0; i < kSeedSizes.size(); ++i) {
+        EXPECT_EQ(w1[i], w2[i]) << "parameter " << i << ", " << threads << " threads";
+        EXPECT_EQ(b1[i], b2[i]) << "parameter " << i << ", " << threads << " threads";
+      }
+    }
+  set_num_threads(threads_before);
+}
+
+TEST(KernelOptim, FusedAdamAndRMSpropAreTheReferenceUpdate) {
+  const int threads_before = get_num_threads();
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    std::vector<std::vector<float>> w1, w2, m1, m2, v1, v2, x1, x2, g;
+    for (size_t i = 0; i < kSeedSizes.size(); ++i) {
+      g.push_back(random_vector(kSeedSizes[i], 70 + int(i)));
+      w1.push_back(random_vector(kSeedSizes[i], 90 + int(i)));
+      w2.push_back(w1.back());
+      for (auto* v : {&m1, &m2, &v1, &v2, &x1, &x2}) v->emplace_back(size_t(kSeedSizes[i]), 0.0f);
+    }
+    for (int t = 1; t <= 3; ++t) {
+      std::vector<AdamParam> work;
+      for (size_t i = 0; i < kSeedSizes.size(); ++i) {
+        AdamStep h{0.9f, 0.999f, 1e-8f, i % 2 ? 0.01f : 0.0f, float(1e-3 * double(i + 1) / (1.0 - std::pow(0.9, t))),
+                   float(std::sqrt(1.0 - std::pow(0.999, t)))};
+        if (i % 3 == 0) h.param_scale = 0.99f;
+        float* vmax1 = i % 4 == 1 ? x1[i].data() : nullptr;
+        float* vmax2 = i % 4 == 1 ? x2[i].data() : nullptr;
+        work.push_back({kSeedSizes[i], w1[i].data(), g[i].data(), m1[i].data(), v1[i].data(), vmax1, h});
+        ref::adam_update(kSeedSizes[i], w2[i].data(), g[i].data(), m2[i].data(), v2[i].data(), vmax2, h);
+      }
+      cpu::adam_update_fused(int64_t(work.size()), work.data());
+    }
+    for (size_t i = 0; i < kSeedSizes.size(); ++i) {
+      EXPECT_EQ(w1[i], w2[i]) << "Adam parameter " << i << ", " << threads << " threads";
+      EXPECT_EQ(v1[i], v2[i]) << "Adam parameter " << i << ", " << threads << " threads";
+    }
+    // RMSprop over the same tensors (m: square_avg, v: grad_avg, x: momentum buffer).
+    for (auto* state : {&m1, &m2, &v1, &v2, &x1, &x2})
+      for (auto& t : *state) std::fill(t.begin(), t.end(), 0.0f);  // torch starts them at zeros
+    for (int t = 1; t <= 3; ++t) {
+      std::vector<RMSpropParam> work;
+      for (size_t i = 0; i < kSeedSizes.size(); ++i) {
+        const bool centered = i % 2 == 1;
+        const float momentum = i % 3 ? 0.9f : 0.0f;
+        const RMSpropStep h{1e-2f, 0.99f, float(1.0 - 0.99), 1e-8f, i % 4 ? 0.0f : 0.01f, momentum, centered};
+        work.push_back({kSeedSizes[i], w1[i].data(), g[i].data(), m1[i].data(), v1[i].data(), x1[i].data(), h});
+        ref::rmsprop_update(kSeedSizes[i], w2[i].data(), g[i].data(), m2[i].data(), v2[i].data(), x2[i].data(), h);
+      }
+      cpu::rmsprop_update_fused(int64_t(work.size()), work.data());
+    }
+    for (size_t i = 0; i < kSeedSizes.size(); ++i)
+      EXPECT_EQ(w1[i], w2[i]) << "RMSprop parameter " << i << ", " << threads << " threads";
+  }
+  set_num_threads(threads_before);
 }
 
 }  // namespace

@@ -143,11 +143,13 @@ void cross_entropy_backward(int64_t rows, int64_t classes, const float* log_prob
 }
 
 void mt19937_64_refill(uint64_t* state) { table().mt19937_64_refill(state); }
+void philox_uniform(int64_t n, uint64_t key, float* out) { table().philox_uniform(n, key, out); }
 
 void sgd_update(int64_t n, float* weight, const float* grad, float* buffer, float lr, float momentum,
                 float dampening, float weight_decay, bool nesterov, bool first) {
   table().sgd_update(n, weight, grad, buffer, lr, momentum, dampening, weight_decay, nesterov, first);
 }
+void sgd_update_fused(int64_t count, const SgdParam* params) { table().sgd_update_fused(count, params); }
 
 // elementwise (issue 10)
 void unary_forward(UnaryOp op, int64_t n, const float* x, float* y, float p, float q) {
@@ -229,5 +231,7 @@ void rmsprop_update(int64_t n, float* weight, const float* grad, float* square_a
                     float* momentum_buffer, const RMSpropStep& step) {
   table().rmsprop_update(n, weight, grad, square_avg, grad_avg, momentum_buffer, step);
 }
+void adam_update_fused(int64_t count, const AdamParam* params) { table().adam_update_fused(count, params); }
+void rmsprop_update_fused(int64_t count, const RMSpropParam* params) { table().rmsprop_update_fused(count, params); }
 
 }  // namespace fovea::kernels::cpu

@@ -81,6 +81,7 @@ void conv_relu_pool_16c_backward_weight(const Conv2dShape& s, const float* padde
   X(conv_relu_pool_16c_forward) X(conv_relu_pool_16c_backward_weight)                                          \
   X(log_softmax_forward) X(log_softmax_backward) X(nll_loss_forward) X(cross_entropy_backward)          \
   X(mt19937_64_refill) X(sgd_update)                                                                    \
+  X(sgd_update_fused) X(philox_uniform)                                                                 \
   /* elementwise (issue 10) */                                                                          \
   X(unary_forward) X(binary_forward) X(compare_float) X(compare_int64)                                 \
   /* reductions (issue 10) */                                                                           \
@@ -89,7 +90,7 @@ void conv_relu_pool_16c_backward_weight(const Conv2dShape& s, const float* padde
   X(softmax_forward) X(softmax_backward)                                                                \
   X(regression_loss_forward) X(regression_loss_backward) X(bce_with_logits_forward)                     \
   X(bce_with_logits_backward) X(nll_loss_rows) X(nll_loss_rows_backward)       \
-  X(adam_update) X(rmsprop_update)
+  X(adam_update) X(rmsprop_update) X(adam_update_fused) X(rmsprop_update_fused)
 
 // The per-ISA definitions have the entry points' types: `decltype(cpu::relu_forward) relu_forward;`
 // declares cpu::avx2::relu_forward(int64_t, const float*, float*).

@@ -229,20 +229,37 @@ void nll_loss_rows_backward(int64_t rows, int64_t classes, const int64_t* target
 // The state refill ("twist") of MT19937-64: `state` holds the generator's 312 words and receives
 // the next 312, exactly as std::mt19937_64 computes them (fovea::Generator tempers each word).
 void mt19937_64_refill(uint64_t* state);
+// n uniforms on [0, 1) from Philox4x32-10 (Random123's, the generator of cuRAND and of PyTorch's
+// CUDA dropout) under `key`: counter-based, so out[i] depends on (key, i) only, whatever the
+// instruction set or thread count, and the loop runs in vectors and threads. Layout: elements
+// 64c .. 64c + 63 come from the 16 blocks with counters {16c + j, 0} (j = 0..15, the 64-bit block
+// index in the counter's first two words, low word first, the last two 0); word w of block j is
+// element 64c + 16w + j, and a word u becomes (u >> 8) / 2^24 (24 bits: every value an exact
+// float, as Generator::uniform's).
+void philox_uniform(int64_t n, uint64_t key, float* out);
 
 // ---- optimizer updates (elementwise, so threads never change the result) ----
 // torch.optim.SGD for one parameter of n elements; `first` when the momentum buffer is new
 // (it is then set to the gradient). momentum == 0 ignores `buffer`.
 void sgd_update(int64_t n, float* weight, const float* grad, float* buffer, float lr, float momentum,
                 float dampening, float weight_decay, bool nesterov, bool first);
+// The same update for `count` parameters in one parallel region: the elements of all of them,
+// taken in order, are split evenly across the threads (a parameter may be shared by two), so a
+// step over many small tensors pays for one fork and join, not one per tensor. Each element's
+// arithmetic is sgd_update's: the result is bit-for-bit the per-parameter one.
+void sgd_update_fused(int64_t count, const SgdParam* params);
 // torch.optim.Adam for one parameter of n elements: updates the moments (max_exp_avg_sq only
 // when not null: amsgrad) and the weight.
 void adam_update(int64_t n, float* weight, const float* grad, float* exp_avg, float* exp_avg_sq,
                  float* max_exp_avg_sq, const AdamStep& step);
+// adam_update for `count` parameters in one parallel region, as sgd_update_fused.
+void adam_update_fused(int64_t count, const AdamParam* params);
 // torch.optim.RMSprop for one parameter of n elements: grad_avg is used only when centered,
 // momentum_buffer only when momentum > 0 (both start at zeros, as torch's).
 void rmsprop_update(int64_t n, float* weight, const float* grad, float* square_avg, float* grad_avg,
                     float* momentum_buffer, const RMSpropStep& step);
+// rmsprop_update for `count` parameters in one parallel region, as sgd_update_fused.
+void rmsprop_update_fused(int64_t count, const RMSpropParam* params);
 
 // ---- elementwise math (issue 10): row kernels, the ops in kernels/elementwise_ops.hpp ----
 // Each works on n elements of one row; p and q are the op's scalar parameters. An input `step` is 1 (consecutive elements) or 0 (the

@@ -28,6 +28,9 @@ void relu_backward(int64_t n, const float* y, const float* grad_y, float* grad_x
 void dropout_forward(int64_t n, const float* x, float p, float scale, float* mask, float* y);
 void dropout_backward(int64_t n, const float* grad_y, const float* mask, float* grad_x);
 void mt19937_64_refill(uint64_t* state);
+// Philox4x32-10 of one 128-bit counter under a 64-bit key (Random123's philox4x32_R(10, ...)).
+void philox4x32_10(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4]);
+void philox_uniform(int64_t n, uint64_t key, float* out);
 // ---- batch normalisation (per channel; parallel over channels) ----
 // mean and the biased variance of each channel, accumulated in double (two passes).
 void batch_norm_stats(const BatchNormShape& s, const float* x, float* mean, float* var);
