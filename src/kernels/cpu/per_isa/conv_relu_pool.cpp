@@ -12,6 +12,7 @@
 //
 // Lanes are 16 output channels (nChw16c, the pooled output's layout); a `Vec` is one such block,
 // which GCC maps onto one AVX-512 register, two AVX2 ones or four SSE ones.
+#include <immintrin.h>
 #include <omp.h>
 
 #include <cstdint>
@@ -32,6 +33,29 @@ typedef uint8_t ByteVec __attribute__((vector_size(kLanes)));
 typedef float UnalignedVec __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
 #define load(p) (*reinterpret_cast<const UnalignedVec*>(p))
 #define store(p, v) (*reinterpret_cast<UnalignedVec*>(p) = (v))
+// a * b + c rounded once where the instruction set has FMA, written out rather than left to
+// -ffp-contract: whether GCC contracts depends on the optimisation level and on instrumentation
+// (a sanitizer build did not), and the sums must not change with the build. oneDNN's convolution
+// uses FMA too, which is what makes the forward pass match it bit for bit.
+#if defined(__AVX512F__)
+#define fmadd(a, b, c) ((Vec)_mm512_fmadd_ps((__m512)(a), (__m512)(b), (__m512)(c)))
+#elif defined(__FMA__)
+#define fmadd(a, b, c)                                                    \
+  __extension__({                                                         \
+    const Vec fa_ = (a), fb_ = (b), fc_ = (c);                            \
+    __m256 x_[2], y_[2], z_[2];                                           \
+    __builtin_memcpy(x_, &fa_, sizeof x_);                                \
+    __builtin_memcpy(y_, &fb_, sizeof y_);                                \
+    __builtin_memcpy(z_, &fc_, sizeof z_);                                \
+    x_[0] = _mm256_fmadd_ps(x_[0], y_[0], z_[0]);                         \
+    x_[1] = _mm256_fmadd_ps(x_[1], y_[1], z_[1]);                         \
+    Vec r_;                                                               \
+    __builtin_memcpy(&r_, x_, sizeof r_);                                 \
+    r_;                                                                   \
+  })
+#else
+#define fmadd(a, b, c) ((a) * (b) + (c))  // no FMA instruction: two roundings, as oneDNN's SSE path
+#endif
 
 struct Geometry {
   int64_t taps, padded_h, padded_w, pooled_h, pooled_w, channel_blocks;
@@ -76,10 +100,10 @@ void conv_relu_pool_16c_forward(const Conv2dShape& s, const float* padded_input,
         for (int64_t t = 0; t < g.taps; ++t) {
           const Vec wt = load(w + t * kLanes);
           const float* p = corner + offsets[t];
-          a0 += p[0] * wt;
-          a1 += p[1] * wt;
-          a2 += p[g.padded_w] * wt;
-          a3 += p[g.padded_w + 1] * wt;
+          a0 = fmadd(Vec{} + p[0], wt, a0);
+          a1 = fmadd(Vec{} + p[1], wt, a1);
+          a2 = fmadd(Vec{} + p[g.padded_w], wt, a2);
+          a3 = fmadd(Vec{} + p[g.padded_w + 1], wt, a3);
         }
         a0 += bias, a1 += bias, a2 += bias, a3 += bias;
         // PyTorch's max pooling: the first maximum wins, and NaN wins over anything.
@@ -143,9 +167,11 @@ void conv_relu_pool_16c_backward_weight(const Conv2dShape& s, const float* padde
           const float* corner = x + 2 * ph * g.padded_w + 2 * pw;
           for (int64_t t = 0; t < g.taps; ++t) {
             const float* p = corner + offsets[t];
-            Vec acc = load(gw + t * kLanes);
-            acc += p[0] * g0 + p[1] * g1 + p[g.padded_w] * g2 + p[g.padded_w + 1] * g3;
-            store(gw + t * kLanes, acc);
+            Vec sum = (Vec{} + p[0]) * g0;
+            sum = fmadd(Vec{} + p[1], g1, sum);
+            sum = fmadd(Vec{} + p[g.padded_w], g2, sum);
+            sum = fmadd(Vec{} + p[g.padded_w + 1], g3, sum);
+            store(gw + t * kLanes, load(gw + t * kLanes) + sum);
           }
         }
       store(gw + g.taps * kLanes, gb);
@@ -155,5 +181,6 @@ void conv_relu_pool_16c_backward_weight(const Conv2dShape& s, const float* padde
 
 #undef load
 #undef store
+#undef fmadd
 
 }  // namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE
