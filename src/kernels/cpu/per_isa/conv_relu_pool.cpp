@@ -12,7 +12,6 @@
 //
 // Lanes are 16 output channels (nChw16c, the pooled output's layout); a `Vec` is one such block,
 // which GCC maps onto one AVX-512 register, two AVX2 ones or four SSE ones.
-#include <immintrin.h>
 #include <omp.h>
 
 #include <cstdint>
@@ -37,21 +36,18 @@ typedef float UnalignedVec __attribute__((vector_size(kLanes * sizeof(float)), a
 // -ffp-contract: whether GCC contracts depends on the optimisation level and on instrumentation
 // (a sanitizer build did not), and the sums must not change with the build. oneDNN's convolution
 // uses FMA too, which is what makes the forward pass match it bit for bit.
+// On AVX-512, lane by lane through __builtin_fmaf, which GCC turns into one 16-lane FMA (its ia32
+// vector builtins would make the object refer to the C++ personality routine, which dispatch.hpp's
+// rule keeps out of per-ISA files). On AVX2 GCC leaves that loop scalar, so there the product and
+// sum stay as written and -ffp-contract fuses them in an optimised build: the same bits as
+// oneDNN's there too, but a build that does not contract (a sanitizer's) rounds differently.
 #if defined(__AVX512F__)
-#define fmadd(a, b, c) ((Vec)_mm512_fmadd_ps((__m512)(a), (__m512)(b), (__m512)(c)))
-#elif defined(__FMA__)
-#define fmadd(a, b, c)                                                    \
-  __extension__({                                                         \
-    const Vec fa_ = (a), fb_ = (b), fc_ = (c);                            \
-    __m256 x_[2], y_[2], z_[2];                                           \
-    __builtin_memcpy(x_, &fa_, sizeof x_);                                \
-    __builtin_memcpy(y_, &fb_, sizeof y_);                                \
-    __builtin_memcpy(z_, &fc_, sizeof z_);                                \
-    x_[0] = _mm256_fmadd_ps(x_[0], y_[0], z_[0]);                         \
-    x_[1] = _mm256_fmadd_ps(x_[1], y_[1], z_[1]);                         \
-    Vec r_;                                                               \
-    __builtin_memcpy(&r_, x_, sizeof r_);                                 \
-    r_;                                                                   \
+#define fmadd(a, b, c)                                                              \
+  __extension__({                                                                   \
+    const Vec fa_ = (a), fb_ = (b), fc_ = (c);                                      \
+    Vec r_;                                                                         \
+    for (int64_t l_ = 0; l_ < kLanes; ++l_) r_[l_] = __builtin_fmaf(fa_[l_], fb_[l_], fc_[l_]); \
+    r_;                                                                             \
   })
 #else
 #define fmadd(a, b, c) ((a) * (b) + (c))  // no FMA instruction: two roundings, as oneDNN's SSE path
@@ -74,10 +70,11 @@ void tap_offsets(const Conv2dShape& s, const Geometry& g, int64_t* offsets) {
       for (int64_t kw = 0; kw < s.kernel_w; ++kw) offsets[t++] = (c * g.padded_h + kh) * g.padded_w + kw;
 }
 
-}  // namespace
-
-void conv_relu_pool_16c_forward(const Conv2dShape& s, const float* padded_input, const float* packed_weight,
-                            const float* packed_bias, float* output, uint8_t* window) {
+// The loops, noexcept: nothing in them throws, and saying so keeps the object free of the C++
+// personality routine that dispatch.hpp's rule keeps out of per-ISA files (GCC otherwise wraps
+// the OpenMP region in a must-not-throw handler).
+void forward(const Conv2dShape& s, const float* padded_input, const float* packed_weight, const float* packed_bias,
+             float* output, uint8_t* window) noexcept {
   const Geometry g = geometry(s);
   int64_t offsets[kConvReluPoolMaxTaps];
   tap_offsets(s, g, offsets);
@@ -125,9 +122,8 @@ void conv_relu_pool_16c_forward(const Conv2dShape& s, const float* padded_input,
   }
 }
 
-void conv_relu_pool_16c_backward_weight(const Conv2dShape& s, const float* padded_input, const float* output,
-                                    const uint8_t* window, const float* grad_output, float* partials,
-                                    int64_t threads) {
+void backward_weight(const Conv2dShape& s, const float* padded_input, const float* output, const uint8_t* window,
+                     const float* grad_output, float* partials, int64_t threads) noexcept {
   const Geometry g = geometry(s);
   int64_t offsets[kConvReluPoolMaxTaps];
   tap_offsets(s, g, offsets);
@@ -177,6 +173,19 @@ void conv_relu_pool_16c_backward_weight(const Conv2dShape& s, const float* padde
       store(gw + g.taps * kLanes, gb);
     }
   }
+}
+
+}  // namespace
+
+void conv_relu_pool_16c_forward(const Conv2dShape& s, const float* padded_input, const float* packed_weight,
+                                const float* packed_bias, float* output, uint8_t* window) {
+  forward(s, padded_input, packed_weight, packed_bias, output, window);
+}
+
+void conv_relu_pool_16c_backward_weight(const Conv2dShape& s, const float* padded_input, const float* output,
+                                        const uint8_t* window, const float* grad_output, float* partials,
+                                        int64_t threads) {
+  backward_weight(s, padded_input, output, window, grad_output, partials, threads);
 }
 
 #undef load
