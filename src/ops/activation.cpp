@@ -41,6 +41,15 @@ Tensor activation(const Tensor& x, const char* op, const char* node, UnaryOp for
 }  // namespace
 
 Tensor ops_detail::relu_grad(const Tensor& y, const Tensor& g) {
+  if (const BackendLayout* layout = blocked::layout_of(y); layout && !blocked::layout_of(g)) {
+    // A row-major gradient (through Flatten, say) for a blocked output: brought once into the
+    // output's layout and masked there, which is also the layout the op before reads it in.
+    Tensor gx = blocked::empty(y.shape(), y.impl()->backend_layout);
+    kernels::cpu::reorder_from_plain(*layout, g.contiguous().data(), blocked::raw_data(gx));
+    kernels::cpu::relu_backward(blocked::storage_floats(y), blocked::raw_data(y), blocked::raw_data(gx),
+                                blocked::raw_data(gx));
+    return gx;
+  }
   if (!kernels::cpu::same_layout(blocked::layout_of(g), blocked::layout_of(y)) || !g.is_contiguous()) {
     Tensor gc = g.contiguous();
     Tensor gx = Tensor::empty(y.shape());

@@ -48,15 +48,8 @@ Tensor relu_then_pool(const Tensor& input, const Tensor& weight, const Tensor& b
   if (!pooled.grad_fn()) return pooled;
   Tensor y = pooled.detach();
   Tensor out = pooled.detach();  // the same values, under the node that applies the ReLU's gradient
-  record(out, "ReluBackward", {pooled}, [y](const Tensor& g) {
-    // A gradient through Flatten arrives row-major: brought once into the pooled output's layout,
-    // it is masked in place there, and the pooling's backward reads it as it is.
-    const BackendLayout* layout = blocked::layout_of(y);
-    if (!layout || blocked::layout_of(g)) return std::vector<Tensor>{ops_detail::relu_grad(y, g)};
-    Tensor converted = blocked::empty(y.shape(), y.impl()->backend_layout);
-    kernels::cpu::reorder_from_plain(*layout, g.contiguous().data(), blocked::raw_data(converted));
-    return std::vector<Tensor>{ops_detail::relu_grad(y, converted)};
-  });
+  record(out, "ReluBackward", {pooled},
+         [y](const Tensor& g) { return std::vector<Tensor>{ops_detail::relu_grad(y, g)}; });
   return out;
 }
 
