@@ -36,9 +36,7 @@ Tensor ops_detail::convolution(const Tensor& input_, const Tensor& weight_, cons
   FOVEA_CHECK(stride.first >= 1 && stride.second >= 1 && padding.first >= 0 && padding.second >= 0, ValueError,
               "conv2d: stride must be positive and padding non-negative, got stride (", stride.first, ", ",
               stride.second, ") and padding (", padding.first, ", ", padding.second, ")");
-  kernels::Conv2dShape s{input.size(0),  input.size(1),  input.size(2), input.size(3), weight.size(0),
-                         weight.size(2), weight.size(3), stride.first,  stride.second, padding.first,
-                         padding.second, groups,        dilation.first, dilation.second};
+  kernels::Conv2dShape s = ops_detail::conv_shape(input, weight, stride, padding, dilation, groups);
   FOVEA_CHECK(s.in_h + 2 * s.pad_h >= s.span_h() && s.in_w + 2 * s.pad_w >= s.span_w(), ShapeError, "conv2d: kernel ",
               to_string(weight.shape()),
               dilation != std::pair<int64_t, int64_t>{1, 1} ? " (dilated to " + std::to_string(s.span_h()) + "x" +

@@ -26,9 +26,7 @@ bool conv2d_relu_max_pool2d_fuses(const Tensor& input, const Tensor& weight, con
   if (pool_kernel != Pair{2, 2} || pool_stride != Pair{2, 2} || pool_padding != Pair{0, 0} || groups != 1 ||
       input.size(1) != weight.size(1) || padding.first < 0 || padding.second < 0)
     return false;
-  const kernels::Conv2dShape s{input.size(0),  input.size(1),  input.size(2), input.size(3), weight.size(0),
-                               weight.size(2), weight.size(3), stride.first,  stride.second, padding.first,
-                               padding.second, groups,         dilation.first, dilation.second};
+  const kernels::Conv2dShape s = ops_detail::conv_shape(input, weight, stride, padding, dilation, groups);
   return s.out_channels > 0 && s.kernel_h > 0 && s.kernel_w > 0 && s.in_h + 2 * s.pad_h >= s.kernel_h &&
          s.in_w + 2 * s.pad_w >= s.kernel_w && kernels::cpu::conv_relu_pool_applies(s);
 }
@@ -64,9 +62,7 @@ Tensor conv2d_relu_max_pool2d(const Tensor& input_, const Tensor& weight_, const
                           pool_padding);
   const Tensor input = input_.contiguous(), weight = weight_.contiguous();
   const Tensor bias = bias_.defined() ? bias_.contiguous() : bias_;
-  const kernels::Conv2dShape s{input.size(0),  input.size(1),  input.size(2), input.size(3), weight.size(0),
-                               weight.size(2), weight.size(3), stride.first,  stride.second, padding.first,
-                               padding.second, groups,         dilation.first, dilation.second};
+  const kernels::Conv2dShape s = ops_detail::conv_shape(input, weight, stride, padding, dilation, groups);
   const auto info = kernels::cpu::conv_relu_pool_info(s);
   Tensor out = blocked::empty({s.batch, s.out_channels, s.out_h() / 2, s.out_w() / 2}, info.output);
   // What backward reads: the input with its zero border, and which window position won.

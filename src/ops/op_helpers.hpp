@@ -7,6 +7,7 @@
 #include "fovea/error.hpp"
 #include "fovea/tensor.hpp"
 #include "kernels/cpu/strided_loop.hpp"
+#include "kernels/shapes.hpp"
 #include "tensor/tensor_impl.hpp"
 
 namespace fovea::ops_detail {
@@ -74,6 +75,14 @@ Tensor relu_grad(const Tensor& y, const Tensor& g);
 // ReLU's gradient out of the convolution's backward, for a caller that applies it itself (as
 // conv2d_relu_max_pool2d does, on the 4x smaller pooled gradient).
 enum class ConvRelu { none, forward_and_backward, forward_only };
+// The kernel's shape of conv2d(input [N, C, H, W], weight [O, C / groups, kH, kW], ...); checks nothing.
+inline kernels::Conv2dShape conv_shape(const Tensor& input, const Tensor& weight, std::pair<int64_t, int64_t> stride,
+                                       std::pair<int64_t, int64_t> padding, std::pair<int64_t, int64_t> dilation,
+                                       int64_t groups) {
+  return {input.size(0),  input.size(1),  input.size(2), input.size(3), weight.size(0),
+          weight.size(2), weight.size(3), stride.first,  stride.second, padding.first,
+          padding.second, groups,         dilation.first, dilation.second};
+}
 Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
                    std::pair<int64_t, int64_t> padding, std::pair<int64_t, int64_t> dilation, int64_t groups,
                    ConvRelu relu);
