@@ -47,6 +47,7 @@ class ProgressLine : public Callback {
   int width_ = 80;
   bool shown_ = false;
   Clock::time_point phase_start_, last_draw_;
+  bool drawn_in_phase_ = false;  // steady_clock counts from boot: no time_point means "never drawn"
   int64_t done_at_start_ = 0;     // batches already done when the phase began (a resumed epoch)
   int64_t samples_at_start_ = -1;  // the running sums' images when the phase began; -1 until its first batch
 };
