@@ -29,8 +29,9 @@ ASAN_EXCLUDE='^InputChecks\.OutOfMemoryIsOneLine'
 # The tests with threads, run under TSan with a team of two OpenMP threads: the DataLoader's
 # workers (DataLoader, the per-sample augmentation seeds, Checkpoint's resumed run), the downloader's local HTTP server (Download), the
 # OpenMP kernels against their serial references (Kernel*, BlockedLayout, Optim*), training with
-# both at once (Determinism) and the elastic thread governor (ThreadGovernor).
-TSAN_FILTER='DataLoader*:Augment.Loader*:Checkpoint.ResumeGoesOnExactly:Download*:Kernel*:*/Kernel*:BlockedLayout*:Optim*:Determinism*:ThreadGovernor*'
+# both at once (Determinism), the elastic thread governor (ThreadGovernor) and the IDX reader's
+# inflating thread (IdxStream, Mnist: every MNIST file is read that way).
+TSAN_FILTER='IdxStream*:Mnist.EveryImageComesOutAsTheFileHoldsIt:DataLoader*:Augment.Loader*:Checkpoint.ResumeGoesOnExactly:Download*:Kernel*:*/Kernel*:BlockedLayout*:Optim*:Determinism*:ThreadGovernor*'
 
 configure() {  # folder, sanitizers
   # RelWithDebInfo: the optimisation the suite normally runs with, and line numbers in reports.

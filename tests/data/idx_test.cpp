@@ -147,3 +147,68 @@ TEST(Idx, DimensionsWhoseProductOverflowsAreTruncation) {
   fovea::testing::write_bytes(path, fovea::testing::idx_bytes({0xffffffff, 0, 0xffffffff}, {}));
   EXPECT_EQ(read_idx(path).data.size(), 0u);
 }
+
+namespace {
+
+// Collects what stream_idx hands over; throws at chunk `throw_at` when asked to.
+struct CollectingSink : IdxSink {
+  std::vector<int64_t> dims;
+  std::vector<uint8_t> bytes;
+  int chunks = 0, throw_at = -1;
+  void header(const std::vector<int64_t>& d) override { dims = d; }
+  void data(const uint8_t* p, size_t n) override {
+    if (chunks++ == throw_at) throw std::runtime_error("sink refused");
+    bytes.insert(bytes.end(), p, p + n);
+  }
+};
+
+// A gzipped IDX file past a MiB compressed, which inflates on a thread of its own (idx.cpp):
+// random pixels do not compress, so 3 MB stay about 3 MB.
+std::vector<uint8_t> large_idx_gz(std::vector<uint8_t>* pixels) {
+  std::vector<uint8_t> data(3 << 20);
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (auto& b : data) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    b = static_cast<uint8_t>(x);
+  }
+  if (pixels) *pixels = data;
+  return fovea::testing::gzip_bytes(fovea::testing::idx_bytes({3, 1024, 1024}, data));
+}
+
+}  // namespace
+
+TEST(IdxStream, ALargeGzipInflatedOnItsOwnThreadGivesEveryByteInOrder) {
+  TempDir dir;
+  std::vector<uint8_t> pixels;
+  const std::vector<uint8_t> gz = large_idx_gz(&pixels);
+  ASSERT_GT(gz.size(), size_t{2} << 20);
+  const std::string path = dir / "big-idx3-ubyte.gz";
+  fovea::testing::write_bytes(path, gz);
+  CollectingSink sink;
+  ASSERT_TRUE(stream_idx(path, sink));
+  EXPECT_EQ(sink.dims, (std::vector<int64_t>{3, 1024, 1024}));
+  EXPECT_EQ(sink.bytes, pixels);
+  EXPECT_GT(sink.chunks, 2);
+}
+
+// Broken past the first pieces: the stream says no (read_idx then names the fault), and a sink
+// that throws midway gets its exception back, with the inflating thread stopped, not left hanging.
+TEST(IdxStream, ALargeGzipBrokenMidwayOrRefusedByTheSinkStopsCleanly) {
+  TempDir dir;
+  const std::vector<uint8_t> gz = large_idx_gz(nullptr);
+  const std::string corrupt = dir / "corrupt-idx3-ubyte.gz", truncated = dir / "truncated-idx3-ubyte.gz",
+                    good = dir / "good-idx3-ubyte.gz";
+  std::vector<uint8_t> bad = gz;
+  for (size_t i = bad.size() * 3 / 4; i < bad.size() * 3 / 4 + 4096; ++i) bad[i] ^= 0x5a;
+  fovea::testing::write_bytes(corrupt, bad);
+  fovea::testing::write_bytes(truncated, std::vector<uint8_t>(gz.begin(), gz.begin() + gz.size() * 3 / 4));
+  fovea::testing::write_bytes(good, gz);
+  CollectingSink a, b;
+  EXPECT_FALSE(stream_idx(corrupt, a));
+  EXPECT_FALSE(stream_idx(truncated, b));
+  EXPECT_GT(b.chunks, 1);  // it failed after handing over pieces, not at once
+  expect_io_error([&] { read_idx(truncated); }, {truncated, "truncated gzip"});
+  CollectingSink refusing;
+  refusing.throw_at = 1;
+  EXPECT_THROW(stream_idx(good, refusing), std::runtime_error);
+}

@@ -45,6 +45,8 @@ class IdxSink {
 // read_idx would accept, with exactly the same data; false, perhaps after feeding part of the
 // data, for anything else (a missing or corrupt file, concatenated gzip members, a size past
 // gunzip_limit, a bad header, data that does not match it): read_idx then names what is wrong.
+// The sink is called on the caller's thread; a gzip file past a MiB inflates meanwhile on a
+// thread of its own, a few MiB ahead, so that inflating and the sink's work overlap.
 bool stream_idx(const std::string& path, IdxSink& sink);
 
 }  // namespace fovea::data
