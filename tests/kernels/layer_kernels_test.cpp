@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 #include <vector>
 
 #include "kernels/cpu/kernels.hpp"
+#include "kernels/cpu/layout_impl.hpp"
 #include "kernels/reference/reference.hpp"
 
 namespace fovea::kernels {
@@ -150,4 +152,63 @@ TEST(KernelStochasticPool2d, MatchesReference) {
 }
 
 }  // namespace
+}  // namespace fovea::kernels
+
+// Max pooling that stays in a convolution's layout (pool2d_blocked.cpp) against the plain kernel:
+// nChw16c and nChw8c (fp32 convolutions on AVX-512 and AVX2), NHWC (bf16 convolutions), channel
+// counts that fill, pad and split blocks, the seed's 2x2 and a padded 3x3 window, odd sizes, ties
+// and NaN. Values, chosen elements and gradients must be exactly the plain kernel's.
+namespace fovea::kernels {
+
+TEST(KernelBlockedMaxPool2d, EveryChannelsInnermostLayoutMatchesThePlainKernel) {
+  using dnnl::memory;
+  using tag = memory::format_tag;
+  const struct {
+    tag layout;
+    const char* name;
+  } layouts[] = {{tag::nChw16c, "nChw16c"}, {tag::nChw8c, "nChw8c"}, {tag::nhwc, "nhwc"}};
+  const std::array<int64_t, 6> windows[] = {{2, 2, 2, 2, 0, 0}, {3, 3, 2, 2, 1, 1}, {2, 3, 1, 2, 0, 1}};
+  for (const auto& l : layouts)
+    for (int64_t channels : {3, 8, 16, 20, 32})
+      for (const auto& k : windows)
+        for (const auto [h, w] : {std::pair<int64_t, int64_t>{8, 8}, {9, 7}}) {
+          SCOPED_TRACE(std::string(l.name) + " C=" + std::to_string(channels) + " window " + std::to_string(k[0]) +
+                       "x" + std::to_string(k[1]) + " input " + std::to_string(h) + "x" + std::to_string(w));
+          const Pool2dShape s{2, channels, h, w, k[0], k[1], k[2], k[3], k[4], k[5]};
+          const memory::dims in_dims{s.batch, s.channels, s.in_h, s.in_w};
+          const int64_t in_n = s.batch * s.channels * s.in_h * s.in_w, out_n = s.batch * s.channels * s.out_h() * s.out_w();
+          std::vector<float> x = random_values(in_n, unsigned(channels * 31 + h));
+          for (auto& v : x) v = std::round(v * 2.0f);  // few levels: ties, where the first maximum must win
+          for (int64_t i = 5; i < in_n; i += 37) x[i] = std::nanf("");  // NaN wins its windows, as in PyTorch
+          std::vector<float> y_ref(out_n), gx_ref(in_n);
+          std::vector<int32_t> arg_ref(out_n);
+          cpu::max_pool2d_forward(s, x.data(), y_ref.data(), arg_ref.data());
+          const std::vector<float> gy = random_values(out_n, unsigned(channels + 7));
+          cpu::max_pool2d_backward(s, gy.data(), arg_ref.data(), gx_ref.data());
+
+          const cpu::LayoutPtr src = cpu::detail::intern_layout(memory::desc(in_dims, memory::data_type::f32, l.layout),
+                                                                memory::desc(in_dims, memory::data_type::f32, tag::nchw));
+          std::vector<float> xb(cpu::layout_storage_floats(*src));
+          cpu::reorder_from_plain(*src, x.data(), xb.data());
+          const cpu::BlockedPoolInfo info = cpu::max_pool2d_blocked_info(s, *src);
+          ASSERT_TRUE(info.dst);
+          std::vector<float> yb(cpu::layout_storage_floats(*info.dst)), y(out_n), gx(in_n);
+          std::vector<uint8_t> workspace(info.workspace_bytes);
+          cpu::max_pool2d_forward_blocked(s, *src, xb.data(), yb.data(), workspace.data());
+          cpu::reorder_to_plain(*info.dst, yb.data(), y.data());
+          for (int64_t i = 0; i < out_n; ++i)
+            ASSERT_TRUE(y[i] == y_ref[i] || (std::isnan(y[i]) && std::isnan(y_ref[i]))) << "output " << i;
+          // The gradient in the output's layout, and plain (as it comes back through Flatten).
+          std::vector<float> gyb(yb.size()), gxb(xb.size());
+          cpu::reorder_from_plain(*info.dst, gy.data(), gyb.data());
+          for (const bool plain_grad : {false, true}) {
+            std::fill(gxb.begin(), gxb.end(), -1.0f);
+            cpu::max_pool2d_backward_blocked(s, *src, plain_grad ? gy.data() : gyb.data(),
+                                             plain_grad ? nullptr : info.dst.get(), workspace.data(), gxb.data());
+            cpu::reorder_to_plain(*src, gxb.data(), gx.data());
+            ASSERT_EQ(gx, gx_ref) << (plain_grad ? "plain gradient" : "blocked gradient");
+          }
+        }
+}
+
 }  // namespace fovea::kernels

@@ -108,12 +108,13 @@ void avg_pool2d_forward(const Pool2dShape& s, const float* input, float* output)
 void avg_pool2d_backward(const Pool2dShape& s, const float* grad_output, float* grad_input) {
   table().avg_pool2d_backward(s, grad_output, grad_input);
 }
-void max_pool2d_nchw16c_forward(const Pool2dShape& s, const float* input, float* output, int32_t* argmax) {
-  table().max_pool2d_nchw16c_forward(s, input, output, argmax);
+void max_pool2d_channel_blocks_forward(const Pool2dShape& s, int64_t lanes, const float* input, float* output,
+                                       int32_t* argmax) {
+  table().max_pool2d_channel_blocks_forward(s, lanes, input, output, argmax);
 }
-void max_pool2d_nchw16c_backward(const Pool2dShape& s, const float* grad_output, const int32_t* argmax,
-                                 float* grad_input) {
-  table().max_pool2d_nchw16c_backward(s, grad_output, argmax, grad_input);
+void max_pool2d_channel_blocks_backward(const Pool2dShape& s, int64_t lanes, const float* grad_output,
+                                        const int32_t* argmax, float* grad_input) {
+  table().max_pool2d_channel_blocks_backward(s, lanes, grad_output, argmax, grad_input);
 }
 
 void sum_rows(int64_t rows, int64_t cols, const float* x, float* out) { table().sum_rows(rows, cols, x, out); }

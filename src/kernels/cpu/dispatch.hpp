@@ -53,13 +53,15 @@ Isa choose_isa(const char* requested, Isa widest);
 
 // ---- loops used inside other kernels, compiled per ISA like the public ones ----
 
-// Max pooling over nChw16c activations (pool2d_blocked.cpp): each spatial position holds 16
-// consecutive channels, and `argmax` receives, per output element, the flat spatial index
-// (h * in_w + w) of the chosen input, as the plain kernel records it.
-void max_pool2d_nchw16c_forward(const Pool2dShape& s, const float* input, float* output, int32_t* argmax);
+// Max pooling over activations stored [blocks][H][W][lanes], channels innermost (pool2d_blocked.cpp):
+// nChw16c and nChw8c (lanes 16 and 8, channels padded to whole blocks) and NHWC (lanes = C, one
+// block per image). `argmax` receives, per output element, the flat spatial index (h * in_w + w)
+// of the chosen input, as the plain kernel records it.
+void max_pool2d_channel_blocks_forward(const Pool2dShape& s, int64_t lanes, const float* input, float* output,
+                                       int32_t* argmax);
 // grad_input is written in full (zero where no window chose an element).
-void max_pool2d_nchw16c_backward(const Pool2dShape& s, const float* grad_output, const int32_t* argmax,
-                                 float* grad_input);
+void max_pool2d_channel_blocks_backward(const Pool2dShape& s, int64_t lanes, const float* grad_output,
+                                        const int32_t* argmax, float* grad_input);
 // out[c] = sum over r of x[r * cols + c], rows added in order (a bias gradient, reproducibly).
 void sum_rows(int64_t rows, int64_t cols, const float* x, float* out);
 // Convolution + ReLU + 2x2 max pooling of few input channels (conv_relu_pool.cpp prepares the
@@ -76,7 +78,7 @@ void conv_relu_pool_16c_backward_weight(const Conv2dShape& s, const float* padde
   X(relu_forward) X(relu_backward)                                                                      \
   X(dropout_forward) X(dropout_backward)                                                                \
   X(max_pool2d_forward) X(max_pool2d_backward) X(avg_pool2d_forward) X(avg_pool2d_backward)             \
-  X(max_pool2d_nchw16c_forward) X(max_pool2d_nchw16c_backward)                                          \
+  X(max_pool2d_channel_blocks_forward) X(max_pool2d_channel_blocks_backward)                            \
   X(sum_rows)                                                                                           \
   X(conv_relu_pool_16c_forward) X(conv_relu_pool_16c_backward_weight)                                          \
   X(log_softmax_forward) X(log_softmax_backward) X(nll_loss_forward) X(cross_entropy_backward)          \

@@ -1,6 +1,7 @@
 // Max pooling on activations in a oneDNN blocked layout (the layout a convolution left them in),
-// so conv -> relu -> pool never reorders to NCHW: fovea's own loops for nChw16c (AVX-512's
-// layout, per_isa/pool2d_nchw16c.cpp), oneDNN's pooling primitives for any other.
+// so conv -> relu -> pool never reorders to NCHW: fovea's own loops where channels lie innermost
+// (nChw16c, AVX-512's fp32 layout; nChw8c, AVX2's; NHWC, what the bf16 convolutions write;
+// per_isa/pool2d_channel_blocks.cpp), oneDNN's pooling primitives for any other.
 //
 // The forward pass records a workspace (which window element was the maximum) that backward
 // reads, as oneDNN's pooling_max training mode defines; its layout is oneDNN's business.
@@ -72,23 +73,31 @@ PoolPlan& plan_for(const Pool2dShape& s, const BackendLayout& src) {
   return *plans->back().second;
 }
 
-// ---- nChw16c: fovea's own loops (per_isa/pool2d_nchw16c.cpp) ----
+// ---- channels innermost: fovea's own loops (per_isa/pool2d_channel_blocks.cpp) ----
 
-constexpr int64_t kBlock = 16;
-
-bool is_nchw16c(const BackendLayout& layout) {
+// The lanes of a layout stored [blocks][H][W][lanes] (16 for nChw16c, 8 for nChw8c, C for NHWC),
+// or 0 for any other. oneDNN's own pooling dropped NaN on nChw8c (AVX2), which these loops do not.
+int64_t channel_block_lanes(const BackendLayout& layout) {
   const auto dims = layout.desc.dims();
-  return dims.size() == 4 && layout.desc == memory::desc(dims, memory::data_type::f32, tag::nChw16c);
+  if (dims.size() != 4) return 0;
+  auto is = [&](tag t) { return layout.desc == memory::desc(dims, memory::data_type::f32, t); };
+  if (is(tag::nChw16c)) return 16;
+  if (is(tag::nChw8c)) return 8;
+  if (is(tag::nhwc)) return dims[1];
+  return 0;
 }
 
 }  // namespace
 
 BlockedPoolInfo max_pool2d_blocked_info(const Pool2dShape& s, const BackendLayout& src) {
-  if (is_nchw16c(src)) {
+  if (const int64_t lanes = channel_block_lanes(src)) {
     const memory::dims dims{s.batch, s.channels, s.out_h(), s.out_w()};
-    const int64_t padded_channels = (s.channels + kBlock - 1) / kBlock * kBlock;
-    return {detail::intern_layout(memory::desc(dims, memory::data_type::f32, tag::nChw16c),
-                                  memory::desc(dims, memory::data_type::f32, tag::nchw)),
+    // The output keeps the input's layout (NHWC of 8 or 16 channels is nChw8c's or nChw16c's
+    // bytes, but its own descriptor).
+    const bool nhwc = src.desc == memory::desc(src.desc.dims(), memory::data_type::f32, tag::nhwc);
+    const memory::desc out(dims, memory::data_type::f32, nhwc ? tag::nhwc : lanes == 16 ? tag::nChw16c : tag::nChw8c);
+    const int64_t padded_channels = (s.channels + lanes - 1) / lanes * lanes;
+    return {detail::intern_layout(out, memory::desc(dims, memory::data_type::f32, tag::nchw)),
             s.batch * padded_channels * s.out_h() * s.out_w() * int64_t(sizeof(int32_t))};
   }
   std::lock_guard<std::mutex> lock(pool_mutex());
@@ -98,8 +107,8 @@ BlockedPoolInfo max_pool2d_blocked_info(const Pool2dShape& s, const BackendLayou
 
 void max_pool2d_forward_blocked(const Pool2dShape& s, const BackendLayout& src_layout, const float* input,
                                 float* output, uint8_t* workspace) {
-  if (is_nchw16c(src_layout))
-    return max_pool2d_nchw16c_forward(s, input, output, reinterpret_cast<int32_t*>(workspace));
+  if (const int64_t lanes = channel_block_lanes(src_layout))
+    return max_pool2d_channel_blocks_forward(s, lanes, input, output, reinterpret_cast<int32_t*>(workspace));
   std::lock_guard<std::mutex> lock(pool_mutex());
   PoolPlan& p = plan_for(s, src_layout);
   auto& engine = detail::dnnl_engine();
@@ -112,16 +121,18 @@ void max_pool2d_forward_blocked(const Pool2dShape& s, const BackendLayout& src_l
 void max_pool2d_backward_blocked(const Pool2dShape& s, const BackendLayout& src_layout, const float* grad_output,
                                  const BackendLayout* grad_output_layout, const uint8_t* workspace,
                                  float* grad_input) {
-  if (is_nchw16c(src_layout)) {
+  if (const int64_t lanes = channel_block_lanes(src_layout)) {
     const int32_t* argmax = reinterpret_cast<const int32_t*>(workspace);
-    if (grad_output_layout && is_nchw16c(*grad_output_layout))
-      return max_pool2d_nchw16c_backward(s, grad_output, argmax, grad_input);
-    FOVEA_INTERNAL_ASSERT(!grad_output_layout, "max_pool2d backward: gradient in an unexpected backend layout");
-    // A plain gradient (through Flatten): one small reorder into nChw16c first.
     auto info = max_pool2d_blocked_info(s, src_layout);
+    if (grad_output_layout && same_layout(grad_output_layout, info.dst.get()))
+      return max_pool2d_channel_blocks_backward(s, lanes, grad_output, argmax, grad_input);
+    // Another layout (a plain gradient through Flatten, typically): one small reorder first.
     std::vector<float> g(static_cast<size_t>(layout_storage_floats(*info.dst)));
-    reorder_from_plain(*info.dst, grad_output, g.data());
-    return max_pool2d_nchw16c_backward(s, g.data(), argmax, grad_input);
+    if (grad_output_layout)
+      reorder_between(*grad_output_layout, grad_output, *info.dst, g.data());
+    else
+      reorder_from_plain(*info.dst, grad_output, g.data());
+    return max_pool2d_channel_blocks_backward(s, lanes, g.data(), argmax, grad_input);
   }
   std::lock_guard<std::mutex> lock(pool_mutex());
   PoolPlan& p = plan_for(s, src_layout);
