@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -12,6 +15,8 @@
 #include "fovea/ops.hpp"
 #include "fovea/precision.hpp"
 #include "fovea/random.hpp"
+#include "kernels/cpu/dispatch.hpp"
+#include "kernels/cpu/dnnl_context.hpp"
 #include "kernels/cpu/kernels.hpp"
 #include "support/expect_tensor.hpp"
 
@@ -210,3 +215,58 @@ TEST_F(PrecisionTest, GemmBf16MatchesSgemmForEveryTranspose) {
 
 }  // namespace
 }  // namespace fovea
+
+// The rounding the bf16 convolutions and products use where oneDNN's reorder would only change
+// the type (per_isa/bf16_round.cpp): nearest with ties to even, NaN kept, overflow to infinity,
+// and bit for bit what oneDNN's own reorder writes for ordinary values.
+namespace fovea::kernels {
+
+TEST(KernelBf16Round, NearestTiesToEvenNaNAndInfinity) {
+  auto bits = [](float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    return u;
+  };
+  auto from_bits = [](uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  };
+  const std::vector<std::pair<float, uint16_t>> cases = {
+      {1.0f, 0x3f80},
+      {from_bits(0x3f808000), 0x3f80},  // halfway, even below: down
+      {from_bits(0x3f818000), 0x3f82},  // halfway, odd below: up
+      {from_bits(0x3f808001), 0x3f81},  // just past halfway: up
+      {-2.5f, 0xc020},
+      {-0.0f, 0x8000},
+      {std::numeric_limits<float>::infinity(), 0x7f80},
+      {std::numeric_limits<float>::max(), 0x7f80},  // rounds past the largest bf16: infinity
+      {from_bits(0x7f800001), 0x7fc0},              // a NaN whose payload sits in the low bits stays NaN
+      {from_bits(0xffc12345), 0xffc1},
+  };
+  std::vector<float> src;
+  for (const auto& c : cases) src.push_back(c.first);
+  std::vector<uint16_t> dst(src.size());
+  cpu::round_to_bf16(int64_t(src.size()), src.data(), dst.data());
+  for (size_t i = 0; i < cases.size(); ++i)
+    EXPECT_EQ(dst[i], cases[i].second) << "case " << i << " (0x" << std::hex << bits(cases[i].first) << ")";
+}
+
+TEST(KernelBf16Round, MatchesOneDnnsReorderOnManyChunks) {
+  using dnnl::memory;
+  const int64_t n = (int64_t{1} << 16) + 123;  // several of the loop's chunks and a ragged end
+  std::vector<float> src(n);
+  std::mt19937 gen(3);
+  std::normal_distribution<float> dist(0.0f, 100.0f);
+  for (auto& v : src) v = dist(gen);
+  std::vector<uint16_t> ours(n), theirs(n);
+  cpu::round_to_bf16(n, src.data(), ours.data());
+  auto& engine = cpu::detail::dnnl_engine();
+  memory from({{n}, memory::data_type::f32, memory::format_tag::a}, engine, src.data());
+  memory to({{n}, memory::data_type::bf16, memory::format_tag::a}, engine, theirs.data());
+  dnnl::reorder(from, to).execute(cpu::detail::dnnl_stream(), from, to);
+  cpu::detail::dnnl_stream().wait();
+  EXPECT_EQ(ours, theirs);
+}
+
+}  // namespace fovea::kernels

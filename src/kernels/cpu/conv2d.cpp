@@ -61,6 +61,7 @@ struct Operand {
   bool is_output;
   memory user, inner;
   std::optional<dnnl::reorder> reorder;
+  bool rounds_only = false;  // the reorder only rounds f32 to bf16: round_memory_to_bf16 does it
 };
 
 struct Plan {
@@ -136,6 +137,7 @@ void add_operand(Plan& p, int arg, const memory::desc& user_md, const memory::de
   } else {
     op.inner = memory(wanted, engine);
     op.reorder = is_output ? dnnl::reorder(op.inner, op.user) : dnnl::reorder(op.user, op.inner);
+    op.rounds_only = !is_output && detail::rounds_only_to_bf16(user_md, wanted);
   }
   p.args[arg] = op.inner;
   p.operands.push_back(std::move(op));
@@ -241,8 +243,13 @@ void run(Plan& p, std::initializer_list<const void*> pointers) {
   auto op = p.operands.begin();
   // oneDNN takes non-const handles for every argument; inputs are only ever read.
   for (const void* ptr : pointers) (op++)->user.set_data_handle(const_cast<void*>(ptr));
-  for (auto& o : p.operands)
-    if (!o.is_output && o.reorder) o.reorder->execute(stream, o.user, o.inner);
+  for (auto& o : p.operands) {
+    if (o.is_output || !o.reorder) continue;
+    if (o.rounds_only)
+      detail::round_memory_to_bf16(o.user, o.inner);
+    else
+      o.reorder->execute(stream, o.user, o.inner);
+  }
   p.primitive.execute(stream, p.args);
   for (auto& o : p.operands)
     if (o.is_output && o.reorder) o.reorder->execute(stream, o.inner, o.user);

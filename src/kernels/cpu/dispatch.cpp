@@ -117,6 +117,8 @@ void max_pool2d_channel_blocks_backward(const Pool2dShape& s, int64_t lanes, con
   table().max_pool2d_channel_blocks_backward(s, lanes, grad_output, argmax, grad_input);
 }
 
+void round_to_bf16(int64_t n, const float* src, uint16_t* dst) { table().round_to_bf16(n, src, dst); }
+
 void sum_rows(int64_t rows, int64_t cols, const float* x, float* out) { table().sum_rows(rows, cols, x, out); }
 
 void conv_relu_pool_16c_forward(const Conv2dShape& s, const float* padded_input, const float* packed_weight,

@@ -62,6 +62,8 @@ void max_pool2d_channel_blocks_forward(const Pool2dShape& s, int64_t lanes, cons
 // grad_input is written in full (zero where no window chose an element).
 void max_pool2d_channel_blocks_backward(const Pool2dShape& s, int64_t lanes, const float* grad_output,
                                         const int32_t* argmax, float* grad_input);
+// dst[i] = src[i] rounded to bfloat16 (nearest, ties to even; NaN stays NaN), threaded.
+void round_to_bf16(int64_t n, const float* src, uint16_t* dst);
 // out[c] = sum over r of x[r * cols + c], rows added in order (a bias gradient, reproducibly).
 void sum_rows(int64_t rows, int64_t cols, const float* x, float* out);
 // Convolution + ReLU + 2x2 max pooling of few input channels (conv_relu_pool.cpp prepares the
@@ -79,6 +81,7 @@ void conv_relu_pool_16c_backward_weight(const Conv2dShape& s, const float* padde
   X(dropout_forward) X(dropout_backward)                                                                \
   X(max_pool2d_forward) X(max_pool2d_backward) X(avg_pool2d_forward) X(avg_pool2d_backward)             \
   X(max_pool2d_channel_blocks_forward) X(max_pool2d_channel_blocks_backward)                            \
+  X(round_to_bf16)                                                                                      \
   X(sum_rows)                                                                                           \
   X(conv_relu_pool_16c_forward) X(conv_relu_pool_16c_backward_weight)                                          \
   X(log_softmax_forward) X(log_softmax_backward) X(nll_loss_forward) X(cross_entropy_backward)          \

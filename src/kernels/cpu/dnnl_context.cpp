@@ -1,5 +1,7 @@
 #include "kernels/cpu/dnnl_context.hpp"
 
+#include "kernels/cpu/dispatch.hpp"
+
 namespace fovea::kernels::cpu::detail {
 
 // Function-local statics: created on first use (thread-safe), never at static-init time, so a
@@ -12,6 +14,24 @@ dnnl::engine& dnnl_engine() {
 dnnl::stream& dnnl_stream() {
   static dnnl::stream stream(dnnl_engine());
   return stream;
+}
+
+bool rounds_only_to_bf16(const dnnl::memory::desc& from, const dnnl::memory::desc& to) {
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  if (from.data_type() != dt::f32 || to.data_type() != dt::bf16) return false;
+  dnnl::memory::desc retyped = from;
+  retyped.data.data_type = dnnl_bf16;
+  if (retyped == to) return true;
+  const dnnl::memory::dims dims = from.dims();
+  if (dims.size() != 4 || to != dnnl::memory::desc(dims, dt::bf16, tag::nhwc)) return false;
+  return (dims[1] == 16 && from == dnnl::memory::desc(dims, dt::f32, tag::nChw16c)) ||
+         (dims[1] == 8 && from == dnnl::memory::desc(dims, dt::f32, tag::nChw8c));
+}
+
+void round_memory_to_bf16(const dnnl::memory& from, const dnnl::memory& to) {
+  const auto n = static_cast<int64_t>(to.get_desc().get_size() / sizeof(uint16_t));
+  round_to_bf16(n, static_cast<const float*>(from.get_data_handle()), static_cast<uint16_t*>(to.get_data_handle()));
 }
 
 }  // namespace fovea::kernels::cpu::detail

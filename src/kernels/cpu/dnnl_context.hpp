@@ -11,4 +11,11 @@ namespace fovea::kernels::cpu::detail {
 dnnl::engine& dnnl_engine();
 dnnl::stream& dnnl_stream();
 
+// Whether reordering `from` (f32) into `to` (bf16) only rounds each element, the element order
+// being the same: the same descriptor but for the type, or nChw16c of 16 channels into NHWC (and
+// nChw8c of 8), which are the same bytes. Such a reorder runs as round_to_bf16 instead (bf16_round).
+bool rounds_only_to_bf16(const dnnl::memory::desc& from, const dnnl::memory::desc& to);
+// Runs a reorder of two such memories, `from` into `to`.
+void round_memory_to_bf16(const dnnl::memory& from, const dnnl::memory& to);
+
 }  // namespace fovea::kernels::cpu::detail

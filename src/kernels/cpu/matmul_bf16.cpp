@@ -36,6 +36,7 @@ struct MatmulPlan {
   memory a_user, b_user, c_user;  // the caller's f32 buffers, rebound on every call
   memory a, b;                    // bf16, as the primitive reads them
   dnnl::reorder to_a, to_b;
+  bool a_rounds_only = false, b_rounds_only = false;  // same element order: round_to_bf16 instead
   memory scratchpad;
 };
 
@@ -63,6 +64,8 @@ std::unique_ptr<MatmulPlan> build(bool trans_a, bool trans_b, int64_t m, int64_t
   p->b = memory(pd.weights_desc(), engine);
   p->to_a = dnnl::reorder(p->a_user, p->a);
   p->to_b = dnnl::reorder(p->b_user, p->b);
+  p->a_rounds_only = detail::rounds_only_to_bf16(p->a_user.get_desc(), p->a.get_desc());
+  p->b_rounds_only = detail::rounds_only_to_bf16(p->b_user.get_desc(), p->b.get_desc());
   p->scratchpad = memory(pd.scratchpad_desc(), engine);
   p->primitive = dnnl::matmul(pd);
   return p;
@@ -107,8 +110,14 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, cons
     p.b_user.set_data_handle(const_cast<float*>(b));
     p.c_user.set_data_handle(c);
     auto& stream = detail::dnnl_stream();
-    p.to_a.execute(stream, p.a_user, p.a);
-    p.to_b.execute(stream, p.b_user, p.b);
+    if (p.a_rounds_only)
+      detail::round_memory_to_bf16(p.a_user, p.a);
+    else
+      p.to_a.execute(stream, p.a_user, p.a);
+    if (p.b_rounds_only)
+      detail::round_memory_to_bf16(p.b_user, p.b);
+    else
+      p.to_b.execute(stream, p.b_user, p.b);
     p.primitive.execute(stream, {{DNNL_ARG_SRC, p.a},
                                  {DNNL_ARG_WEIGHTS, p.b},
                                  {DNNL_ARG_DST, p.c_user},
