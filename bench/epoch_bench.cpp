@@ -50,7 +50,8 @@ std::pair<Tensor, std::vector<int64_t>> preload(const data::MNISTLike& set) {
   Tensor x = Tensor::empty({n, 1, set.rows(), set.cols()});
   const std::vector<uint8_t> pixels = set.pixels();
   const uint8_t* src = pixels.data();
-  for (int64_t i = 0; i < n * plane; ++i) x.data()[i] = (src[i] / 255.0f - 0.5f) / 0.5f;
+  float* dst = x.data();
+  for (int64_t i = 0; i < n * plane; ++i) dst[i] = (src[i] / 255.0f - 0.5f) / 0.5f;
   return {x, std::vector<int64_t>(set.labels().begin(), set.labels().end())};
 }
 

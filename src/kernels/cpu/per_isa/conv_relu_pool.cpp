@@ -41,6 +41,14 @@ typedef float UnalignedVec __attribute__((vector_size(kLanes * sizeof(float)), a
 // rule keeps out of per-ISA files). On AVX2 GCC leaves that loop scalar, so there the product and
 // sum stay as written and -ffp-contract fuses them in an optimised build: the same bits as
 // oneDNN's there too, but a build that does not contract (a sanitizer's) rounds differently.
+// One float in every lane, as a broadcast load. (Vec{} + x would do it with an addition first,
+// which the compiler must keep, since 0 + -0 is +0: an extra dependent instruction per product.)
+#define splat(x)                                                                              \
+  __extension__({                                                                             \
+    const float s_ = (x);                                                                     \
+    static_assert(kLanes == 16, "splat lists one element per lane");                          \
+    (Vec){s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_};                    \
+  })
 #if defined(__AVX512F__)
 #define fmadd(a, b, c)                                                              \
   __extension__({                                                                   \
@@ -51,6 +59,14 @@ typedef float UnalignedVec __attribute__((vector_size(kLanes * sizeof(float)), a
   })
 #else
 #define fmadd(a, b, c) ((a) * (b) + (c))  // no FMA instruction: two roundings, as oneDNN's SSE path
+#endif
+
+// Two pooling windows per pass where a Vec is one register (AVX-512); on narrower sets their eight
+// accumulators would not fit in the registers (16 of AVX2's 16 ymm) and spill.
+#if defined(__AVX512F__)
+constexpr bool kPairWindows = true;
+#else
+constexpr bool kPairWindows = true;
 #endif
 
 struct Geometry {
@@ -87,39 +103,117 @@ void forward(const Conv2dShape& s, const float* padded_input, const float* packe
     const Vec bias = load(packed_bias + block * kLanes);
     float* out = output + task * pooled * kLanes;
     uint8_t* win = window + task * pooled * kLanes;
-    for (int64_t ph = 0; ph < g.pooled_h; ++ph)
-      for (int64_t pw = 0; pw < g.pooled_w; ++pw) {
+    // The four convolution outputs of a window, pooled, ReLU'd and stored with the winner's place.
+    auto finish = [&](const Vec& a0, const Vec& a1, const Vec& a2, const Vec& a3, int64_t o) {
+      // PyTorch's max pooling: the first maximum wins, and NaN wins over anything.
+      Vec best = a0;
+      IVec arg = {};
+      IVec take = (a1 > best) | (a1 != a1);
+      best = take ? a1 : best, arg = take ? IVec{} + 1 : arg;
+      take = (a2 > best) | (a2 != a2);
+      best = take ? a2 : best, arg = take ? IVec{} + 2 : arg;
+      take = (a3 > best) | (a3 != a3);
+      best = take ? a3 : best, arg = take ? IVec{} + 3 : arg;
+      // ReLU after the max equals the max after ReLU; NaN stays NaN, as in PyTorch's relu.
+      best = (best > 0.0f) | (best != best) ? best : Vec{};
+      store(out + o, best);
+      const ByteVec bytes = __builtin_convertvector(arg, ByteVec);
+      __builtin_memcpy(win + o, &bytes, sizeof bytes);
+    };
+    for (int64_t ph = 0; ph < g.pooled_h; ++ph) {
+      const float* row = x + 2 * ph * g.padded_w;
+      int64_t pw = 0;
+      // Two windows side by side where registers allow (AVX-512: 8 accumulators of 32): eight
+      // independent chains of multiply-adds keep both FMA units busy through their latency, where
+      // one window's four left them half idle. The sums are the same, tap by tap, in the same order.
+      for (; kPairWindows && pw + 2 <= g.pooled_w; pw += 2) {
+        const float* corner = row + 2 * pw;
+        Vec a0 = {}, a1 = {}, a2 = {}, a3 = {}, b0 = {}, b1 = {}, b2 = {}, b3 = {};
+        for (int64_t t = 0; t < g.taps; ++t) {
+          const Vec wt = load(w + t * kLanes);
+          const float* p = corner + offsets[t];
+          const float* q = p + g.padded_w;
+          a0 = fmadd(splat(p[0]), wt, a0);
+          a1 = fmadd(splat(p[1]), wt, a1);
+          b0 = fmadd(splat(p[2]), wt, b0);
+          b1 = fmadd(splat(p[3]), wt, b1);
+          a2 = fmadd(splat(q[0]), wt, a2);
+          a3 = fmadd(splat(q[1]), wt, a3);
+          b2 = fmadd(splat(q[2]), wt, b2);
+          b3 = fmadd(splat(q[3]), wt, b3);
+        }
+        finish(a0 + bias, a1 + bias, a2 + bias, a3 + bias, (ph * g.pooled_w + pw) * kLanes);
+        finish(b0 + bias, b1 + bias, b2 + bias, b3 + bias, (ph * g.pooled_w + pw + 1) * kLanes);
+      }
+      for (; pw < g.pooled_w; ++pw) {
         // The window's four outputs (top left, top right, bottom left, bottom right), together.
-        const float* corner = x + 2 * ph * g.padded_w + 2 * pw;
+        const float* corner = row + 2 * pw;
         // Taps in OIHW order from zero, the bias last: oneDNN's order, so that the fused layer gives
         // the layer-by-layer path's numbers bit for bit.
         Vec a0 = {}, a1 = {}, a2 = {}, a3 = {};
         for (int64_t t = 0; t < g.taps; ++t) {
           const Vec wt = load(w + t * kLanes);
           const float* p = corner + offsets[t];
-          a0 = fmadd(Vec{} + p[0], wt, a0);
-          a1 = fmadd(Vec{} + p[1], wt, a1);
-          a2 = fmadd(Vec{} + p[g.padded_w], wt, a2);
-          a3 = fmadd(Vec{} + p[g.padded_w + 1], wt, a3);
+          a0 = fmadd(splat(p[0]), wt, a0);
+          a1 = fmadd(splat(p[1]), wt, a1);
+          a2 = fmadd(splat(p[g.padded_w]), wt, a2);
+          a3 = fmadd(splat(p[g.padded_w + 1]), wt, a3);
         }
-        a0 += bias, a1 += bias, a2 += bias, a3 += bias;
-        // PyTorch's max pooling: the first maximum wins, and NaN wins over anything.
-        Vec best = a0;
-        IVec arg = {};
-        IVec take = (a1 > best) | (a1 != a1);
-        best = take ? a1 : best, arg = take ? IVec{} + 1 : arg;
-        take = (a2 > best) | (a2 != a2);
-        best = take ? a2 : best, arg = take ? IVec{} + 2 : arg;
-        take = (a3 > best) | (a3 != a3);
-        best = take ? a3 : best, arg = take ? IVec{} + 3 : arg;
-        // ReLU after the max equals the max after ReLU; NaN stays NaN, as in PyTorch's relu.
-        best = (best > 0.0f) | (best != best) ? best : Vec{};
-        const int64_t o = (ph * g.pooled_w + pw) * kLanes;
-        store(out + o, best);
-        const ByteVec bytes = __builtin_convertvector(arg, ByteVec);
-        __builtin_memcpy(win + o, &bytes, sizeof bytes);
+        finish(a0 + bias, a1 + bias, a2 + bias, a3 + bias, (ph * g.pooled_w + pw) * kLanes);
       }
+    }
   }
+}
+
+// One image's block of 16 channels, for the weight gradient: its padded input, pooled output,
+// pooled gradient and winners, and the 16-lane sums (taps, then the bias) it adds to.
+struct TaskOperands {
+  const float* x;
+  const float* y;
+  const float* gy;
+  const uint8_t* win;
+  float* gw;
+};
+
+// kTaps fixed (9: a 3x3 kernel on one channel, the usual first layer): the tap loop unrolls and the
+// sums stay in registers through the task instead of going to memory and back at every window.
+// 0: any count, the sums in memory. The same additions in the same order either way.
+template <int64_t kTaps>
+void accumulate_task(const Geometry& g, const int64_t* offsets, const TaskOperands& t) noexcept {
+  const int64_t taps = kTaps ? kTaps : g.taps;
+  Vec sums[kTaps ? kTaps : 1];
+  if constexpr (kTaps > 0)
+    for (int64_t i = 0; i < kTaps; ++i) sums[i] = load(t.gw + i * kLanes);
+  Vec gb = load(t.gw + taps * kLanes);
+  for (int64_t ph = 0; ph < g.pooled_h; ++ph)
+    for (int64_t pw = 0; pw < g.pooled_w; ++pw) {
+      const int64_t o = (ph * g.pooled_w + pw) * kLanes;
+      // Through the ReLU: the gradient passes where the pooled output is positive.
+      const Vec gv = load(t.y + o) > 0.0f ? load(t.gy + o) : Vec{};
+      ByteVec bytes;
+      __builtin_memcpy(&bytes, t.win + o, sizeof bytes);
+      const IVec arg = __builtin_convertvector(bytes, IVec);
+      // Each lane's gradient goes to the one window position that won; the others get zero.
+      const Vec g0 = arg == 0 ? gv : Vec{}, g1 = arg == 1 ? gv : Vec{};
+      const Vec g2 = arg == 2 ? gv : Vec{}, g3 = arg == 3 ? gv : Vec{};
+      gb += gv;
+      const float* corner = t.x + 2 * ph * g.padded_w + 2 * pw;
+#pragma GCC unroll 9
+      for (int64_t i = 0; i < taps; ++i) {
+        const float* p = corner + offsets[i];
+        Vec sum = splat(p[0]) * g0;
+        sum = fmadd(splat(p[1]), g1, sum);
+        sum = fmadd(splat(p[g.padded_w]), g2, sum);
+        sum = fmadd(splat(p[g.padded_w + 1]), g3, sum);
+        if constexpr (kTaps > 0)
+          sums[i] += sum;
+        else
+          store(t.gw + i * kLanes, load(t.gw + i * kLanes) + sum);
+      }
+    }
+  if constexpr (kTaps > 0)
+    for (int64_t i = 0; i < kTaps; ++i) store(t.gw + i * kLanes, sums[i]);
+  store(t.gw + taps * kLanes, gb);
 }
 
 void backward_weight(const Conv2dShape& s, const float* padded_input, const float* output, const uint8_t* window,
@@ -142,35 +236,13 @@ void backward_weight(const Conv2dShape& s, const float* padded_input, const floa
     const int64_t begin = tasks * me / team, end = tasks * (me + 1) / team;
     for (int64_t task = begin; task < end; ++task) {
       const int64_t n = task / g.channel_blocks, block = task % g.channel_blocks;
-      const float* x = padded_input + n * image;
-      float* gw = mine + block * (g.taps + 1) * kLanes;  // taps, then the bias
-      const float* y = output + task * pooled * kLanes;
-      const float* gy = grad_output + task * pooled * kLanes;
-      const uint8_t* win = window + task * pooled * kLanes;
-      Vec gb = load(gw + g.taps * kLanes);
-      for (int64_t ph = 0; ph < g.pooled_h; ++ph)
-        for (int64_t pw = 0; pw < g.pooled_w; ++pw) {
-          const int64_t o = (ph * g.pooled_w + pw) * kLanes;
-          // Through the ReLU: the gradient passes where the pooled output is positive.
-          const Vec gv = load(y + o) > 0.0f ? load(gy + o) : Vec{};
-          ByteVec bytes;
-          __builtin_memcpy(&bytes, win + o, sizeof bytes);
-          const IVec arg = __builtin_convertvector(bytes, IVec);
-          // Each lane's gradient goes to the one window position that won; the others get zero.
-          const Vec g0 = arg == 0 ? gv : Vec{}, g1 = arg == 1 ? gv : Vec{};
-          const Vec g2 = arg == 2 ? gv : Vec{}, g3 = arg == 3 ? gv : Vec{};
-          gb += gv;
-          const float* corner = x + 2 * ph * g.padded_w + 2 * pw;
-          for (int64_t t = 0; t < g.taps; ++t) {
-            const float* p = corner + offsets[t];
-            Vec sum = (Vec{} + p[0]) * g0;
-            sum = fmadd(Vec{} + p[1], g1, sum);
-            sum = fmadd(Vec{} + p[g.padded_w], g2, sum);
-            sum = fmadd(Vec{} + p[g.padded_w + 1], g3, sum);
-            store(gw + t * kLanes, load(gw + t * kLanes) + sum);
-          }
-        }
-      store(gw + g.taps * kLanes, gb);
+      const TaskOperands t{padded_input + n * image, output + task * pooled * kLanes,
+                           grad_output + task * pooled * kLanes, window + task * pooled * kLanes,
+                           mine + block * (g.taps + 1) * kLanes};  // taps, then the bias
+      if (g.taps == 9)
+        accumulate_task<9>(g, offsets, t);
+      else
+        accumulate_task<0>(g, offsets, t);
     }
   }
 }
