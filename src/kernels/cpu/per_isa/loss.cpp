@@ -16,7 +16,7 @@ inline float sign_of(float d) { return d > 0.0f ? 1.0f : d < 0.0f ? -1.0f : 0.0f
 
 void regression_loss_forward(RegressionLoss kind, int64_t n, const float* x, const float* t, float beta,
                              float* loss) {
-#pragma omp parallel for simd schedule(static) if (n > kGrain)
+#pragma omp parallel for simd schedule(static) if (parallel : n > kGrain)
   for (int64_t k = 0; k < n; ++k) {
     const float d = x[k] - t[k], a = std::fabs(d);
     switch (kind) {
@@ -29,7 +29,7 @@ void regression_loss_forward(RegressionLoss kind, int64_t n, const float* x, con
 
 void regression_loss_backward(RegressionLoss kind, int64_t n, const float* x, const float* t, float beta,
                               const float* grad_loss, float* grad_x) {
-#pragma omp parallel for simd schedule(static) if (n > kGrain)
+#pragma omp parallel for simd schedule(static) if (parallel : n > kGrain)
   for (int64_t k = 0; k < n; ++k) {
     const float d = x[k] - t[k];
     float slope = 0.0f;

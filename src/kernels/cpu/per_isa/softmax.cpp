@@ -56,7 +56,7 @@ void cross_entropy_backward(int64_t rows, int64_t classes, const float* log_prob
                             float scale, float* grad_x) {
   // softmax * scale over every element (one vector loop), then the one-hot's -scale at each target.
   const int64_t n = rows * classes;
-#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+#pragma omp parallel for simd schedule(static) if (parallel : n > kParallelThreshold)
   for (int64_t i = 0; i < n; ++i) grad_x[i] = vec_math::exp(log_probs[i]) * scale;
   for (int64_t r = 0; r < rows; ++r) {
     float& g = grad_x[r * classes + target[r]];
