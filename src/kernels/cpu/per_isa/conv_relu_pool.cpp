@@ -32,6 +32,14 @@ typedef uint8_t ByteVec __attribute__((vector_size(kLanes)));
 typedef float UnalignedVec __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
 #define load(p) (*reinterpret_cast<const UnalignedVec*>(p))
 #define store(p, v) (*reinterpret_cast<UnalignedVec*>(p) = (v))
+// One float in every lane, as a broadcast load. (Vec{} + x would do it with an addition first,
+// which the compiler must keep, since 0 + -0 is +0: an extra dependent instruction per product.)
+#define splat(x)                                                                              \
+  __extension__({                                                                             \
+    const float s_ = (x);                                                                     \
+    static_assert(kLanes == 16, "splat lists one element per lane");                          \
+    (Vec){s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_};                    \
+  })
 // a * b + c rounded once where the instruction set has FMA, written out rather than left to
 // -ffp-contract: whether GCC contracts depends on the optimisation level and on instrumentation
 // (a sanitizer build did not), and the sums must not change with the build. oneDNN's convolution
@@ -41,14 +49,6 @@ typedef float UnalignedVec __attribute__((vector_size(kLanes * sizeof(float)), a
 // rule keeps out of per-ISA files). On AVX2 GCC leaves that loop scalar, so there the product and
 // sum stay as written and -ffp-contract fuses them in an optimised build: the same bits as
 // oneDNN's there too, but a build that does not contract (a sanitizer's) rounds differently.
-// One float in every lane, as a broadcast load. (Vec{} + x would do it with an addition first,
-// which the compiler must keep, since 0 + -0 is +0: an extra dependent instruction per product.)
-#define splat(x)                                                                              \
-  __extension__({                                                                             \
-    const float s_ = (x);                                                                     \
-    static_assert(kLanes == 16, "splat lists one element per lane");                          \
-    (Vec){s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_};                    \
-  })
 #if defined(__AVX512F__)
 #define fmadd(a, b, c)                                                              \
   __extension__({                                                                   \
@@ -62,11 +62,11 @@ typedef float UnalignedVec __attribute__((vector_size(kLanes * sizeof(float)), a
 #endif
 
 // Two pooling windows per pass where a Vec is one register (AVX-512); on narrower sets their eight
-// accumulators would not fit in the registers (16 of AVX2's 16 ymm) and spill.
+// accumulators would take all 16 of AVX2's ymm registers (two each) and spill.
 #if defined(__AVX512F__)
 constexpr bool kPairWindows = true;
 #else
-constexpr bool kPairWindows = true;
+constexpr bool kPairWindows = false;
 #endif
 
 struct Geometry {
@@ -263,5 +263,6 @@ void conv_relu_pool_16c_backward_weight(const Conv2dShape& s, const float* padde
 #undef load
 #undef store
 #undef fmadd
+#undef splat
 
 }  // namespace fovea::kernels::cpu::FOVEA_ISA_NAMESPACE
