@@ -1,11 +1,11 @@
 #include "fovea/data/idx.hpp"
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>

@@ -47,7 +47,7 @@ std::string ProgressLine::format(int64_t epoch, const char* phase, int64_t done,
 void ProgressLine::start_phase(int64_t done_before) {
   width_ = fixed_width_ > 0 ? fixed_width_ : terminal_width(out_);
   phase_start_ = Clock::now();
-  drawn_in_phase_ = false;  // the first step draws at once
+  last_draw_.reset();  // the first step draws at once
   done_at_start_ = done_before;
   samples_at_start_ = -1;  // taken from the first report of the phase
 }
@@ -75,9 +75,8 @@ void ProgressLine::show(int64_t epoch, const char* phase, int64_t done, int64_t 
   // The phase's first batch: what the running sums held before it (a resumed epoch's earlier
   // steps) was not done in this phase's time.
   if (samples_at_start_ < 0) samples_at_start_ = samples - batch_samples;
-  if (!last && drawn_in_phase_ && std::chrono::duration<double>(now - last_draw_).count() < min_interval_) return;
+  if (!last && last_draw_ && std::chrono::duration<double>(now - *last_draw_).count() < min_interval_) return;
   last_draw_ = now;
-  drawn_in_phase_ = true;
   const double elapsed = std::chrono::duration<double>(now - phase_start_).count();
   const int64_t done_here = done - done_at_start_;
   const double rate = elapsed > 0 ? static_cast<double>(samples - samples_at_start_) / elapsed : 0.0;

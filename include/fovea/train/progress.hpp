@@ -10,6 +10,7 @@
 // could not be redrawn in place) and erased before the epoch's own lines are printed.
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "fovea/train/callback.hpp"
@@ -46,8 +47,8 @@ class ProgressLine : public Callback {
   int fixed_width_;
   int width_ = 80;
   bool shown_ = false;
-  Clock::time_point phase_start_, last_draw_;
-  bool drawn_in_phase_ = false;  // steady_clock counts from boot: no time_point means "never drawn"
+  Clock::time_point phase_start_;
+  std::optional<Clock::time_point> last_draw_;  // none yet in this phase (steady_clock's zero is boot, not "long ago")
   int64_t done_at_start_ = 0;     // batches already done when the phase began (a resumed epoch)
   int64_t samples_at_start_ = -1;  // the running sums' images when the phase began; -1 until its first batch
 };

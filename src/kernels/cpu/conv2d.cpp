@@ -61,7 +61,7 @@ struct Operand {
   bool is_output;
   memory user, inner;
   std::optional<dnnl::reorder> reorder;
-  bool rounds_only = false;  // the reorder only rounds f32 to bf16: round_memory_to_bf16 does it
+  bool rounds_only = false;  // the reorder only rounds f32 to bf16 (detail::reorder_input)
 };
 
 struct Plan {
@@ -243,13 +243,8 @@ void run(Plan& p, std::initializer_list<const void*> pointers) {
   auto op = p.operands.begin();
   // oneDNN takes non-const handles for every argument; inputs are only ever read.
   for (const void* ptr : pointers) (op++)->user.set_data_handle(const_cast<void*>(ptr));
-  for (auto& o : p.operands) {
-    if (o.is_output || !o.reorder) continue;
-    if (o.rounds_only)
-      detail::round_memory_to_bf16(o.user, o.inner);
-    else
-      o.reorder->execute(stream, o.user, o.inner);
-  }
+  for (auto& o : p.operands)
+    if (!o.is_output && o.reorder) detail::reorder_input(*o.reorder, o.rounds_only, o.user, o.inner);
   p.primitive.execute(stream, p.args);
   for (auto& o : p.operands)
     if (o.is_output && o.reorder) o.reorder->execute(stream, o.inner, o.user);

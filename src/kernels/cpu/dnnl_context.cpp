@@ -29,7 +29,8 @@ bool rounds_only_to_bf16(const dnnl::memory::desc& from, const dnnl::memory::des
          (dims[1] == 8 && from == dnnl::memory::desc(dims, dt::f32, tag::nChw8c));
 }
 
-void round_memory_to_bf16(const dnnl::memory& from, const dnnl::memory& to) {
+void reorder_input(const dnnl::reorder& reorder, bool rounds_only, dnnl::memory& from, dnnl::memory& to) {
+  if (!rounds_only) return reorder.execute(dnnl_stream(), from, to);
   const auto n = static_cast<int64_t>(to.get_desc().get_size() / sizeof(uint16_t));
   round_to_bf16(n, static_cast<const float*>(from.get_data_handle()), static_cast<uint16_t*>(to.get_data_handle()));
 }

@@ -15,7 +15,7 @@ dnnl::stream& dnnl_stream();
 // being the same: the same descriptor but for the type, or nChw16c of 16 channels into NHWC (and
 // nChw8c of 8), which are the same bytes. Such a reorder runs as round_to_bf16 instead (bf16_round).
 bool rounds_only_to_bf16(const dnnl::memory::desc& from, const dnnl::memory::desc& to);
-// Runs a reorder of two such memories, `from` into `to`.
-void round_memory_to_bf16(const dnnl::memory& from, const dnnl::memory& to);
+// Runs `reorder` (from `from` into `to`), or round_to_bf16 in its place when `rounds_only`.
+void reorder_input(const dnnl::reorder& reorder, bool rounds_only, dnnl::memory& from, dnnl::memory& to);
 
 }  // namespace fovea::kernels::cpu::detail

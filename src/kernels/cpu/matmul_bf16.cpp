@@ -110,14 +110,8 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, cons
     p.b_user.set_data_handle(const_cast<float*>(b));
     p.c_user.set_data_handle(c);
     auto& stream = detail::dnnl_stream();
-    if (p.a_rounds_only)
-      detail::round_memory_to_bf16(p.a_user, p.a);
-    else
-      p.to_a.execute(stream, p.a_user, p.a);
-    if (p.b_rounds_only)
-      detail::round_memory_to_bf16(p.b_user, p.b);
-    else
-      p.to_b.execute(stream, p.b_user, p.b);
+    detail::reorder_input(p.to_a, p.a_rounds_only, p.a_user, p.a);
+    detail::reorder_input(p.to_b, p.b_rounds_only, p.b_user, p.b);
     p.primitive.execute(stream, {{DNNL_ARG_SRC, p.a},
                                  {DNNL_ARG_WEIGHTS, p.b},
                                  {DNNL_ARG_DST, p.c_user},

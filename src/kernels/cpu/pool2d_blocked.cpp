@@ -75,29 +75,34 @@ PoolPlan& plan_for(const Pool2dShape& s, const BackendLayout& src) {
 
 // ---- channels innermost: fovea's own loops (per_isa/pool2d_channel_blocks.cpp) ----
 
-// The lanes of a layout stored [blocks][H][W][lanes] (16 for nChw16c, 8 for nChw8c, C for NHWC),
-// or 0 for any other. oneDNN's own pooling dropped NaN on nChw8c (AVX2), which these loops do not.
-int64_t channel_block_lanes(const BackendLayout& layout) {
+// A layout stored [blocks][H][W][lanes] (16 for nChw16c, 8 for nChw8c, C for NHWC): its lanes and
+// tag, which the pooled output keeps; lanes 0 for any other layout. oneDNN's own pooling dropped
+// NaN on nChw8c (AVX2), which these loops do not.
+struct ChannelBlocks {
+  int64_t lanes = 0;
+  tag layout = tag::undef;
+};
+
+ChannelBlocks channel_blocks(const BackendLayout& layout) {
   const auto dims = layout.desc.dims();
-  if (dims.size() != 4) return 0;
-  auto is = [&](tag t) { return layout.desc == memory::desc(dims, memory::data_type::f32, t); };
-  if (is(tag::nChw16c)) return 16;
-  if (is(tag::nChw8c)) return 8;
-  if (is(tag::nhwc)) return dims[1];
-  return 0;
+  if (dims.size() != 4) return {};
+  for (const auto& [lanes, t] : {std::pair<int64_t, tag>{16, tag::nChw16c}, {8, tag::nChw8c}, {dims[1], tag::nhwc}})
+    if (layout.desc == memory::desc(dims, memory::data_type::f32, t)) return {lanes, t};
+  return {};
+}
+
+// The pooled output's descriptor: the input's layout at the output's size.
+memory::desc pooled_desc(const Pool2dShape& s, const ChannelBlocks& c) {
+  return memory::desc({s.batch, s.channels, s.out_h(), s.out_w()}, memory::data_type::f32, c.layout);
 }
 
 }  // namespace
 
 BlockedPoolInfo max_pool2d_blocked_info(const Pool2dShape& s, const BackendLayout& src) {
-  if (const int64_t lanes = channel_block_lanes(src)) {
-    const memory::dims dims{s.batch, s.channels, s.out_h(), s.out_w()};
-    // The output keeps the input's layout (NHWC of 8 or 16 channels is nChw8c's or nChw16c's
-    // bytes, but its own descriptor).
-    const bool nhwc = src.desc == memory::desc(src.desc.dims(), memory::data_type::f32, tag::nhwc);
-    const memory::desc out(dims, memory::data_type::f32, nhwc ? tag::nhwc : lanes == 16 ? tag::nChw16c : tag::nChw8c);
-    const int64_t padded_channels = (s.channels + lanes - 1) / lanes * lanes;
-    return {detail::intern_layout(out, memory::desc(dims, memory::data_type::f32, tag::nchw)),
+  if (const ChannelBlocks c = channel_blocks(src); c.lanes) {
+    const memory::desc out = pooled_desc(s, c);
+    const int64_t padded_channels = (s.channels + c.lanes - 1) / c.lanes * c.lanes;
+    return {detail::intern_layout(out, memory::desc(out.dims(), memory::data_type::f32, tag::nchw)),
             s.batch * padded_channels * s.out_h() * s.out_w() * int64_t(sizeof(int32_t))};
   }
   std::lock_guard<std::mutex> lock(pool_mutex());
@@ -107,8 +112,8 @@ BlockedPoolInfo max_pool2d_blocked_info(const Pool2dShape& s, const BackendLayou
 
 void max_pool2d_forward_blocked(const Pool2dShape& s, const BackendLayout& src_layout, const float* input,
                                 float* output, uint8_t* workspace) {
-  if (const int64_t lanes = channel_block_lanes(src_layout))
-    return max_pool2d_channel_blocks_forward(s, lanes, input, output, reinterpret_cast<int32_t*>(workspace));
+  if (const ChannelBlocks c = channel_blocks(src_layout); c.lanes)
+    return max_pool2d_channel_blocks_forward(s, c.lanes, input, output, reinterpret_cast<int32_t*>(workspace));
   std::lock_guard<std::mutex> lock(pool_mutex());
   PoolPlan& p = plan_for(s, src_layout);
   auto& engine = detail::dnnl_engine();
@@ -121,18 +126,18 @@ void max_pool2d_forward_blocked(const Pool2dShape& s, const BackendLayout& src_l
 void max_pool2d_backward_blocked(const Pool2dShape& s, const BackendLayout& src_layout, const float* grad_output,
                                  const BackendLayout* grad_output_layout, const uint8_t* workspace,
                                  float* grad_input) {
-  if (const int64_t lanes = channel_block_lanes(src_layout)) {
+  if (const ChannelBlocks c = channel_blocks(src_layout); c.lanes) {
     const int32_t* argmax = reinterpret_cast<const int32_t*>(workspace);
-    auto info = max_pool2d_blocked_info(s, src_layout);
-    if (grad_output_layout && same_layout(grad_output_layout, info.dst.get()))
-      return max_pool2d_channel_blocks_backward(s, lanes, grad_output, argmax, grad_input);
+    if (grad_output_layout && grad_output_layout->desc == pooled_desc(s, c))
+      return max_pool2d_channel_blocks_backward(s, c.lanes, grad_output, argmax, grad_input);
     // Another layout (a plain gradient through Flatten, typically): one small reorder first.
+    const auto info = max_pool2d_blocked_info(s, src_layout);
     std::vector<float> g(static_cast<size_t>(layout_storage_floats(*info.dst)));
     if (grad_output_layout)
       reorder_between(*grad_output_layout, grad_output, *info.dst, g.data());
     else
       reorder_from_plain(*info.dst, grad_output, g.data());
-    return max_pool2d_channel_blocks_backward(s, lanes, g.data(), argmax, grad_input);
+    return max_pool2d_channel_blocks_backward(s, c.lanes, g.data(), argmax, grad_input);
   }
   std::lock_guard<std::mutex> lock(pool_mutex());
   PoolPlan& p = plan_for(s, src_layout);
